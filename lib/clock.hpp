@@ -1,0 +1,34 @@
+// Time: the clock seam (tests pass a fixed clock), and time formats.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace shopkit {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Where "now" comes from. The default reads the system clock; tests substitute a fixed one.
+class Clock {
+public:
+    virtual ~Clock() = default;
+    virtual TimePoint now() const;
+};
+
+// RFC 3339 in UTC with seconds: "2026-06-04T03:00:03Z".
+std::string format_utc(TimePoint t);
+
+// RFC 3339 in the IANA time zone `tz` (e.g. "Asia/Tokyo"): "2026-06-04T12:00:03+09:00".
+// An empty `tz` means UTC. An unknown zone falls back to UTC.
+std::string format_local(TimePoint t, const std::string& tz);
+
+// Parses RFC 3339 / ISO 8601 date-times with 'Z' or a numeric offset (fractional
+// seconds ignored). Returns nullopt on anything else.
+std::optional<TimePoint> parse_rfc3339(std::string_view text);
+
+// True when `tz` names a zone this machine's tz database knows.
+bool known_time_zone(const std::string& tz);
+
+} // namespace shopkit
