@@ -1,0 +1,154 @@
+#include "lib/secret.hpp"
+
+#include "lib/error.hpp"
+#include "lib/exit_status.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+using shopkit::resolve_secret;
+using shopkit::SecretRef;
+
+namespace {
+
+// A private directory, removed with everything in it.
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "shopkit-secret-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+// Sets (or unsets) one environment variable for a scope.
+class ScopedEnv {
+  public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name))
+            old_ = old;
+        if (value != nullptr)
+            ::setenv(name, value, 1);
+        else
+            ::unsetenv(name);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            ::setenv(name_.c_str(), old_->c_str(), 1);
+        else
+            ::unsetenv(name_.c_str());
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::string name_;
+    std::optional<std::string> old_;
+};
+
+fs::path write_file(const fs::path& path, const std::string& content, mode_t mode) {
+    std::ofstream(path, std::ios::binary) << content;
+    REQUIRE(::chmod(path.c_str(), mode) == 0);
+    return path;
+}
+
+SecretRef env_ref(const std::string& name) {
+    return SecretRef{SecretRef::Source::env, name, "shop.toml:12:3"};
+}
+
+SecretRef file_ref(const fs::path& path) {
+    return SecretRef{SecretRef::Source::file, path.string(), "shop.toml:20:1"};
+}
+
+std::string error_of(const SecretRef& ref) {
+    try {
+        resolve_secret(ref);
+    } catch (const shopkit::Error& e) {
+        CHECK(e.status() == shopkit::exit_status::config);
+        return e.what();
+    }
+    FAIL("no error");
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("secret: from an environment variable") {
+    ScopedEnv env("SHOPKIT_TEST_TOKEN", "s3cret-value");
+    CHECK(resolve_secret(env_ref("SHOPKIT_TEST_TOKEN")) == "s3cret-value");
+}
+
+TEST_CASE("secret: an unset or empty variable is named with where, never a value") {
+    {
+        ScopedEnv env("SHOPKIT_TEST_TOKEN", nullptr);
+        const std::string message = error_of(env_ref("SHOPKIT_TEST_TOKEN"));
+        CHECK_THAT(message, Catch::StartsWith("shop.toml:12:3: "));
+        CHECK_THAT(message, Catch::Contains("SHOPKIT_TEST_TOKEN is not set"));
+    }
+    {
+        ScopedEnv env("SHOPKIT_TEST_TOKEN", "");
+        CHECK_THAT(error_of(env_ref("SHOPKIT_TEST_TOKEN")), Catch::Contains("is empty"));
+    }
+}
+
+TEST_CASE("secret: from a file, one trailing newline stripped") {
+    TempDir dir;
+    CHECK(resolve_secret(file_ref(write_file(dir.path() / "a", "tok\n", 0600))) == "tok");
+    CHECK(resolve_secret(file_ref(write_file(dir.path() / "b", "tok\r\n", 0600))) == "tok");
+    CHECK(resolve_secret(file_ref(write_file(dir.path() / "c", "tok", 0400))) == "tok");
+    CHECK(resolve_secret(file_ref(write_file(dir.path() / "d", "tok\n\n", 0600))) == "tok\n");
+    CHECK(resolve_secret(file_ref(write_file(dir.path() / "e", " a b ", 0600))) == " a b ");
+}
+
+TEST_CASE("secret: a file readable by group or others is refused") {
+    TempDir dir;
+    const fs::path path = write_file(dir.path() / "token", "do-not-print-me\n", 0644);
+    const std::string message = error_of(file_ref(path));
+    CHECK_THAT(message, Catch::StartsWith("shop.toml:20:1: "));
+    CHECK_THAT(message,
+               Catch::Contains(path.string() + " is readable by group or others: chmod 600 " +
+                               path.string()));
+    CHECK_THAT(message, !Catch::Contains("do-not-print-me"));
+
+    write_file(path, "x", 0640);
+    CHECK_THAT(error_of(file_ref(path)), Catch::Contains("readable by group or others"));
+    write_file(path, "x", 0620);
+    CHECK_THAT(error_of(file_ref(path)), Catch::Contains("writable by group or others"));
+    write_file(path, "x", 0600);
+    CHECK(resolve_secret(file_ref(path)) == "x");
+}
+
+TEST_CASE("secret: a missing, empty or odd file is an error naming it") {
+    TempDir dir;
+    const fs::path missing = dir.path() / "missing";
+    CHECK_THAT(error_of(file_ref(missing)),
+               Catch::Contains("cannot read secret file " + missing.string() + ": No such file"));
+    const fs::path empty = write_file(dir.path() / "empty", "\n", 0600);
+    CHECK_THAT(error_of(file_ref(empty)), Catch::Contains(empty.string() + " is empty"));
+    fs::create_directory(dir.path() / "sub");
+    ::chmod((dir.path() / "sub").c_str(), 0700);
+    CHECK_THAT(error_of(file_ref(dir.path() / "sub")), Catch::Contains("not a regular file"));
+}
+
+TEST_CASE("secret: nothing configured is an error") {
+    CHECK(SecretRef{}.empty());
+    CHECK_THAT(error_of(SecretRef{}), Catch::Contains("no secret given"));
+}
