@@ -1,0 +1,278 @@
+#include "lib/record.hpp"
+
+#include "lib/error.hpp"
+#include "lib/exit_status.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace shopkit;
+using namespace std::chrono_literals;
+
+namespace {
+
+TimePoint at(const char* rfc3339) {
+    auto t = parse_rfc3339(rfc3339);
+    REQUIRE(t);
+    return *t;
+}
+
+// The data_error message of reading all of `text`, or "" when it reads cleanly.
+std::string read_error(const std::string& text) {
+    std::istringstream in(text);
+    RecordReader reader(in, "<stdin>");
+    try {
+        while (reader.next()) {
+        }
+    } catch (const Error& e) {
+        CHECK(e.status() == exit_status::data);
+        return e.what();
+    }
+    return "";
+}
+
+std::vector<Json> read_all(const std::string& text) {
+    std::istringstream in(text);
+    RecordReader reader(in, "<stdin>");
+    std::vector<Json> out;
+    while (auto r = reader.next())
+        out.push_back(*r);
+    return out;
+}
+
+CheckResult cart_down() {
+    CheckResult r;
+    r.channel = "own";
+    r.check = "cart";
+    r.kind = "http";
+    r.url = "https://shop.example.jp/cart";
+    r.time = at("2026-06-04T03:00:03Z");
+    r.raw = State::down;
+    r.state = State::down;
+    r.critical = true;
+    r.http_status = 500;
+    r.timings = {0.0123, 0.0456, 0.0789, 0.5004, 0.8125};
+    r.error = "HTTP 500";
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("record: writer puts one record on one line, v and type first") {
+    std::ostringstream out;
+    Json j = {{"zeta", 1}, {"type", "check"}, {"v", 1}, {"text", "a\nb カート"}};
+    write_record(out, j);
+    const std::string s = out.str();
+    CHECK(s == "{\"v\":1,\"type\":\"check\",\"text\":\"a\\nb カート\",\"zeta\":1}\n");
+    CHECK(Json::parse(s) == j);
+}
+
+TEST_CASE("record: writer survives text that is not UTF-8") {
+    std::ostringstream out;
+    write_record(out, {{"v", 1}, {"type", "check"}, {"error", std::string("bad \xff byte")}});
+    CHECK(out.str() == "{\"v\":1,\"type\":\"check\",\"error\":\"bad \xef\xbf\xbd byte\"}\n");
+}
+
+TEST_CASE("record: check record fields") {
+    const Json j = check_record(cart_down(), "Asia/Tokyo");
+    CHECK(j["v"] == 1);
+    CHECK(j["type"] == "check");
+    CHECK(j["time"] == "2026-06-04T12:00:03+09:00");
+    CHECK(j["channel"] == "own");
+    CHECK(j["check"] == "cart");
+    CHECK(j["kind"] == "http");
+    CHECK(j["url"] == "https://shop.example.jp/cart");
+    CHECK(j["state"] == "down");
+    CHECK_FALSE(j.contains("raw_state"));
+    CHECK(j["critical"] == true);
+    CHECK(j["http_status"] == 500);
+    CHECK(j["latency_ms"] == 813);
+    CHECK(j["latency_ms"].is_number_integer());
+    CHECK(j["timings"] == Json{{"dns_ms", 12},
+                               {"connect_ms", 46},
+                               {"tls_ms", 79},
+                               {"first_byte_ms", 500},
+                               {"total_ms", 813}});
+    CHECK(j["error"] == "HTTP 500");
+    CHECK_FALSE(j.contains("tls_expiry"));
+    CHECK_FALSE(j.contains("tls_days_left"));
+
+    std::ostringstream out;
+    write_record(out, j);
+    CHECK(out.str().rfind("{\"v\":1,\"type\":\"check\",", 0) == 0);
+}
+
+TEST_CASE("record: check record leaves out what is not there") {
+    CheckResult r = cart_down();
+    r.raw = State::up;      // passed this time, still confirmed down
+    r.critical = false;
+    r.http_status = 0;
+    r.error.clear();
+    r.tls_expiry = at("2026-07-01T00:00:00Z");
+    r.tls_days_left = 26.8749;
+    const Json j = check_record(r, "");
+    CHECK(j["time"] == "2026-06-04T03:00:03Z");
+    CHECK(j["state"] == "down");
+    CHECK(j["raw_state"] == "up");
+    CHECK_FALSE(j.contains("critical"));
+    CHECK_FALSE(j.contains("http_status"));
+    CHECK_FALSE(j.contains("error"));
+    CHECK(j["tls_expiry"] == "2026-07-01T00:00:00Z");
+    CHECK(j["tls_days_left"].dump() == "26.9");
+}
+
+TEST_CASE("record: incident records") {
+    IncidentEvent e;
+    e.event = "opened";
+    e.incident.id = "own-20260604T0300";
+    e.incident.channel = "own";
+    e.incident.severity = Severity::critical;
+    e.incident.checks = {"cart", "top"};
+    e.incident.since = at("2026-06-04T03:00:03Z");
+    e.time = at("2026-06-04T03:01:03Z");
+    Json j = incident_record(e, "Asia/Tokyo");
+    CHECK(j == Json{{"v", 1},
+                    {"type", "incident"},
+                    {"event", "opened"},
+                    {"id", "own-20260604T0300"},
+                    {"channel", "own"},
+                    {"severity", "critical"},
+                    {"checks", {"cart", "top"}},
+                    {"since", "2026-06-04T12:00:03+09:00"},
+                    {"time", "2026-06-04T12:01:03+09:00"}});
+    std::ostringstream out;
+    write_record(out, j);
+    CHECK(out.str().rfind(R"({"v":1,"type":"incident","event":"opened","id":"own-20260604T0300",)",
+                          0) == 0);
+
+    e.event = "resolved";
+    e.incident.until = at("2026-06-04T03:45:10Z");
+    e.time = *e.incident.until;
+    j = incident_record(e, "Asia/Tokyo");
+    CHECK(j["event"] == "resolved");
+    CHECK(j["until"] == "2026-06-04T12:45:10+09:00");
+}
+
+TEST_CASE("record: reader reads good lines and skips blank ones") {
+    std::istringstream in("{\"v\":1,\"type\":\"check\",\"check\":\"cart\"}\n"
+                          "\n"
+                          "   \n"
+                          "{\"v\":1,\"type\":\"incident\"}\n"
+                          "{\"v\":1,\"type\":\"no-newline-at-end\"}");
+    RecordReader reader(in, "<stdin>");
+    auto a = reader.next();
+    REQUIRE(a);
+    CHECK((*a)["check"] == "cart");
+    CHECK(reader.line() == 1);
+    CHECK(reader.raw() == "{\"v\":1,\"type\":\"check\",\"check\":\"cart\"}");
+    auto b = reader.next();
+    REQUIRE(b);
+    CHECK((*b)["type"] == "incident");
+    CHECK(reader.line() == 4);
+    auto c = reader.next();
+    REQUIRE(c);
+    CHECK(reader.line() == 5);
+    CHECK_FALSE(reader.next());
+    CHECK_FALSE(reader.next());
+}
+
+TEST_CASE("record: reader passes unknown types through") {
+    const auto all = read_all("{\"v\":1,\"type\":\"announcement\",\"target\":\"line\"}\n"
+                              "{\"v\":1,\"type\":\"something-new\",\"x\":[1,2]}\n");
+    REQUIRE(all.size() == 2);
+    CHECK(all[1]["type"] == "something-new");
+    CHECK(all[1]["x"] == Json{1, 2});
+}
+
+TEST_CASE("record: reader tolerates CRLF and a BOM on line 1") {
+    std::istringstream in("\xEF\xBB\xBF{\"v\":1,\"type\":\"check\"}\r\n"
+                          "\r\n"
+                          "{\"v\":1,\"type\":\"incident\"}\r\n");
+    RecordReader reader(in, "<stdin>");
+    REQUIRE(reader.next());
+    CHECK(reader.raw() == "{\"v\":1,\"type\":\"check\"}");
+    REQUIRE(reader.next());
+    CHECK(reader.raw() == "{\"v\":1,\"type\":\"incident\"}");
+    CHECK(reader.line() == 3);
+    CHECK_FALSE(reader.next());
+}
+
+TEST_CASE("record: reader names the line of malformed JSON") {
+    const std::string err = read_error("{\"v\":1,\"type\":\"check\"}\n\n{\"v\":1,\"type\":\n");
+    CHECK_THAT(err, Catch::StartsWith("<stdin>:3: not JSON: "));
+    CHECK_THAT(err, !Catch::Contains("json.exception"));
+    CHECK_THAT(read_error("not json at all\n"), Catch::StartsWith("<stdin>:1: not JSON: "));
+}
+
+TEST_CASE("record: reader refuses what is not a record") {
+    CHECK(read_error("[1,2,3]\n") == "<stdin>:1: not a JSON object");
+    CHECK(read_error("\"text\"\n") == "<stdin>:1: not a JSON object");
+    CHECK(read_error("{\"v\":1,\"type\":\"a\"}\n{\"v\":1}\n") == "<stdin>:2: no \"type\"");
+    CHECK(read_error("{\"v\":1,\"type\":7}\n") == "<stdin>:1: no \"type\"");
+    CHECK_THAT(read_error("{\"type\":\"check\"}\n"), Catch::StartsWith("<stdin>:1: no \"v\""));
+    CHECK_THAT(read_error("{\"type\":\"check\",\"v\":\"1\"}\n"),
+               Catch::StartsWith("<stdin>:1: no \"v\""));
+    CHECK_THAT(read_error("{\"type\":\"check\",\"v\":1.5}\n"),
+               Catch::StartsWith("<stdin>:1: no \"v\""));
+    CHECK(read_error("{\"type\":\"check\",\"v\":0}\n") == "<stdin>:1: bad record version 0");
+}
+
+TEST_CASE("record: reader refuses a newer record version") {
+    CHECK(read_error("\n\n{\"v\":2,\"type\":\"check\"}\n") ==
+          "<stdin>:3: record version 2 is newer than this shopkit (1)");
+    CHECK(read_error("{\"v\":18446744073709551615,\"type\":\"check\"}\n") ==
+          "<stdin>:1: record version 18446744073709551615 is newer than this shopkit (1)");
+}
+
+TEST_CASE("record: reader refuses a line over 16 MiB and keeps counting lines") {
+    std::string text = "{\"v\":1,\"type\":\"a\"}\n";
+    text += std::string((16u << 20) + 10, 'x');
+    text += "\n{\"v\":1,\"type\":\"b\"}\n";
+    std::istringstream in(text);
+    RecordReader reader(in, "<stdin>");
+    REQUIRE(reader.next());
+    try {
+        reader.next();
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) == "<stdin>:2: line too long (over 16 MiB)");
+    }
+    auto b = reader.next();
+    REQUIRE(b);
+    CHECK(reader.line() == 3);
+    CHECK((*b)["type"] == "b");
+}
+
+TEST_CASE("record: reader survives deeply nested JSON") {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    CHECK(read_error(deep + "\n") == "<stdin>:1: nested deeper than 64 levels");
+    std::string nested = "{\"v\":1,\"type\":\"x\",\"a\":";
+    for (int i = 0; i < 100000; ++i)
+        nested += "{\"a\":";
+    nested += "1" + std::string(100001, '}');
+    CHECK(read_error(nested) == "<stdin>:1: nested deeper than 64 levels");
+    // Brackets inside strings do not count, nor do escaped quotes end them.
+    const std::string quoted =
+        "{\"v\":1,\"type\":\"x\",\"t\":\"\\\"" + std::string(1000, '[') + "\"}";
+    REQUIRE(read_all(quoted).size() == 1);
+    CHECK(read_all(quoted)[0]["t"].get<std::string>().size() == 1001);
+    // 64 levels are fine.
+    const std::string ok = "{\"v\":1,\"type\":\"x\",\"a\":" + std::string(63, '[') +
+                           std::string(63, ']') + "}";
+    CHECK(read_all(ok).size() == 1);
+}
+
+TEST_CASE("record: what the writer writes, the reader reads") {
+    std::stringstream pipe;
+    write_record(pipe, check_record(cart_down(), "Asia/Tokyo"));
+    write_record(pipe, {{"v", 1}, {"type", "step"}, {"result", "ok"}});
+    RecordReader reader(pipe, "<pipe>");
+    auto a = reader.next();
+    REQUIRE(a);
+    CHECK(*a == check_record(cart_down(), "Asia/Tokyo"));
+    auto b = reader.next();
+    REQUIRE(b);
+    CHECK((*b)["type"] == "step");
+    CHECK_FALSE(reader.next());
+}

@@ -1,0 +1,458 @@
+#include "lib/state.hpp"
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <sys/stat.h>
+
+using namespace shopkit;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "shopkit-state-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+// A direct look into the file, as `sqlite3 state.db` would give.
+class RawDb {
+public:
+    explicit RawDb(const fs::path& p) { REQUIRE(sqlite3_open(p.c_str(), &db_) == SQLITE_OK); }
+    ~RawDb() { sqlite3_close(db_); }
+    RawDb(const RawDb&) = delete;
+    RawDb& operator=(const RawDb&) = delete;
+    std::string text(const std::string& sql) {
+        sqlite3_stmt* s = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+        std::string out;
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+            out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        return out;
+    }
+    void exec(const std::string& sql) {
+        REQUIRE(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+const TimePoint t0 = std::chrono::sys_days{std::chrono::year{2026} / 6 / 4} + 3h;
+
+CheckResult result(const std::string& channel, const std::string& check, TimePoint t,
+                   State raw = State::down) {
+    CheckResult r;
+    r.channel = channel;
+    r.check = check;
+    r.kind = "http";
+    r.url = "https://shop.example/" + check;
+    r.time = t;
+    r.raw = raw;
+    r.state = raw;
+    r.http_status = raw == State::up ? 200 : 500;
+    r.timings.total = 0.8124;
+    r.error = raw == State::up ? "" : "HTTP 500";
+    return r;
+}
+
+Incident incident(std::string id, Severity sev, std::vector<std::string> checks,
+                  TimePoint since) {
+    Incident inc;
+    inc.id = std::move(id);
+    inc.channel = "own";
+    inc.severity = sev;
+    inc.checks = std::move(checks);
+    inc.since = since;
+    return inc;
+}
+
+} // namespace
+
+TEST_CASE("state: counters round-trip") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    CheckCounter down;
+    down.state = State::down;
+    down.fails = 3;
+    down.passes = 0;
+    down.first_fail = t0;
+    down.last_time = t0 + 2min;
+    CheckCounter up;
+    up.passes = 7;
+    up.last_time = t0 + 2min;
+    {
+        auto store = open_sqlite_state(db);
+        CHECK(store->load_counters().empty());
+        store->transaction([&] {
+            store->save_counter({"own", "cart"}, down);
+            store->save_counter({"own", "top"}, up);
+            store->save_counter({"rakuten", "top"}, up);
+        });
+        // An upsert replaces.
+        store->transaction([&] {
+            up.passes = 8;
+            store->save_counter({"own", "top"}, up);
+        });
+    }
+    auto store = open_sqlite_state(db);
+    const auto counters = store->load_counters();
+    REQUIRE(counters.size() == 3);
+    const auto& c = counters.at({"own", "cart"});
+    CHECK(c.state == State::down);
+    CHECK(c.fails == 3);
+    CHECK(c.passes == 0);
+    CHECK(c.first_fail == t0);
+    CHECK(c.last_time == t0 + 2min);
+    const auto& u = counters.at({"own", "top"});
+    CHECK(u.state == State::up);
+    CHECK(u.passes == 8);
+    CHECK_FALSE(u.first_fail);
+    CHECK(counters.at({"rakuten", "top"}).passes == 7);
+
+    RawDb raw(db);
+    CHECK(raw.text("SELECT first_fail FROM check_state WHERE check_id = 'cart'") ==
+          "2026-06-04T03:00:00Z");
+}
+
+TEST_CASE("state: history insert and prune") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    auto store = open_sqlite_state(db);
+    store->transaction([&] {
+        for (int i = 0; i < 5; ++i)
+            store->add_history(result("own", "cart", t0 + std::chrono::hours(i * 24)));
+        CheckResult ok = result("own", "top", t0 + 96h, State::up);
+        ok.state = State::down; // still confirmed down while recovering
+        store->add_history(ok);
+    });
+    RawDb raw(db);
+    CHECK(raw.text("SELECT count(*) FROM check_history") == "6");
+    CHECK(raw.text("SELECT time || ' ' || raw_state || ' ' || state || ' ' || http_status || ' ' "
+                   "|| latency_ms || ' ' || error FROM check_history ORDER BY id LIMIT 1") ==
+          "2026-06-04T03:00:00Z down down 500 812 HTTP 500");
+    CHECK(raw.text("SELECT raw_state || ' ' || state || ' ' || coalesce(error, 'none') "
+                   "FROM check_history WHERE check_id = 'top'") == "up down none");
+
+    store->transaction([&] { store->prune_history(t0 + 48h); });
+    CHECK(raw.text("SELECT count(*) FROM check_history") == "4");
+    CHECK(raw.text("SELECT min(time) FROM check_history") == "2026-06-06T03:00:00Z");
+}
+
+TEST_CASE("state: incidents open, update and resolve through record_event") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    const std::string id = "own-20260604T0300";
+    {
+        auto store = open_sqlite_state(db);
+        CHECK_FALSE(store->incident_exists(id));
+        CHECK(store->open_incidents().empty());
+
+        Incident inc = incident(id, Severity::major, {"top"}, t0);
+        store->transaction([&] { store->record_event({"opened", inc, t0 + 1min}); });
+        CHECK(store->incident_exists(id));
+        auto open = store->open_incidents();
+        REQUIRE(open.count("own") == 1);
+        CHECK(open.at("own").id == id);
+        CHECK(open.at("own").severity == Severity::major);
+        CHECK(open.at("own").checks == std::vector<std::string>{"top"});
+        CHECK(open.at("own").since == t0);
+        CHECK_FALSE(open.at("own").until);
+
+        inc.severity = Severity::critical;
+        inc.checks = {"top", "cart"};
+        store->transaction([&] { store->record_event({"updated", inc, t0 + 5min}); });
+        open = store->open_incidents();
+        CHECK(open.at("own").severity == Severity::critical);
+        CHECK(open.at("own").checks == std::vector<std::string>{"top", "cart"});
+
+        inc.until = t0 + 45min;
+        store->transaction([&] { store->record_event({"resolved", inc, t0 + 45min}); });
+        CHECK(store->open_incidents().empty());
+        CHECK(store->incident_exists(id));
+    }
+
+    // Reopening the file keeps everything.
+    auto store = open_sqlite_state(db);
+    CHECK(store->incident_exists(id));
+    CHECK(store->open_incidents().empty());
+    const auto events = store->incident_events(id);
+    REQUIRE(events.size() == 3);
+    CHECK(events[0].event == "opened");
+    CHECK(events[0].time == t0 + 1min);
+    CHECK(events[0].incident.severity == Severity::major);
+    CHECK(events[0].incident.checks == std::vector<std::string>{"top"});
+    CHECK(events[0].incident.since == t0);
+    CHECK(events[0].incident.channel == "own");
+    CHECK_FALSE(events[0].incident.until);
+    CHECK(events[1].event == "updated");
+    CHECK(events[1].incident.severity == Severity::critical);
+    CHECK(events[1].incident.checks == std::vector<std::string>{"top", "cart"});
+    CHECK(events[2].event == "resolved");
+    CHECK(events[2].time == t0 + 45min);
+    REQUIRE(events[2].incident.until);
+    CHECK(*events[2].incident.until == t0 + 45min);
+    CHECK(store->incident_events("nope").empty());
+
+    RawDb raw(db);
+    CHECK(raw.text("SELECT checks FROM incidents") == R"(["top","cart"])");
+    CHECK(raw.text("SELECT until FROM incidents") == "2026-06-04T03:45:00Z");
+}
+
+TEST_CASE("state: a transaction reads its own writes") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    auto store = open_sqlite_state(db);
+    RawDb raw(db);
+    CheckCounter c;
+    c.fails = 1;
+    store->transaction([&] {
+        for (int i = 0; i < 150; ++i)
+            store->save_counter({"own", "c" + std::to_string(i)}, c);
+        CHECK(store->load_counters().size() == 150);
+        for (int i = 0; i < 150; ++i)
+            store->add_history(result("own", "c" + std::to_string(i), t0 + i * 1s));
+        store->prune_history(t0 + 100s);
+    });
+    CHECK(raw.text("SELECT count(*) FROM check_history") == "50");
+    // Outside a transaction every call is written at once.
+    store->save_counter({"own", "solo"}, c);
+    store->add_history(result("own", "solo", t0 + 1h));
+    CHECK(raw.text("SELECT fails FROM check_state WHERE check_id = 'solo'") == "1");
+    CHECK(raw.text("SELECT count(*) FROM check_history") == "51");
+}
+
+TEST_CASE("state: an event for an unknown incident is an error") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    Incident inc = incident("own-20260604T0300", Severity::major, {"top"}, t0);
+    CHECK_THROWS_AS(store->record_event({"updated", inc, t0}), std::runtime_error);
+    CHECK_THROWS_AS(store->record_event({"reopened", inc, t0}), std::runtime_error);
+    store->record_event({"opened", inc, t0});
+    // The same id twice is refused: callers make ids unique first.
+    CHECK_THROWS_AS(store->record_event({"opened", inc, t0}), std::runtime_error);
+}
+
+TEST_CASE("state: a failing transaction leaves nothing behind") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    CheckCounter c;
+    c.fails = 1;
+    CHECK_THROWS_WITH(store->transaction([&] {
+        store->save_counter({"own", "cart"}, c);
+        for (int i = 0; i < 100; ++i)
+            store->add_history(result("own", "cart", t0));
+        throw std::runtime_error("boom");
+    }),
+                      "boom");
+    CHECK(store->load_counters().empty());
+    RawDb raw(dir.path() / "state.db");
+    CHECK(raw.text("SELECT count(*) FROM check_history") == "0");
+    // And the store is usable afterwards.
+    store->transaction([&] { store->save_counter({"own", "cart"}, c); });
+    CHECK(store->load_counters().size() == 1);
+}
+
+TEST_CASE("state: the file is in WAL mode and its directory is private") {
+    TempDir dir;
+    const fs::path db = dir.path() / "a" / "b" / "state.db";
+    auto store = open_sqlite_state(db);
+    CHECK(fs::exists(db));
+    struct stat st {};
+    REQUIRE(::stat(db.parent_path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
+    RawDb raw(db);
+    CHECK(raw.text("PRAGMA journal_mode") == "wal");
+    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "1");
+}
+
+TEST_CASE("state: a second run waits for the first one's transaction") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    auto first = open_sqlite_state(db);
+    auto second = open_sqlite_state(db, 5s);
+    std::atomic<bool> holding{false};
+    CheckCounter c;
+    c.fails = 1;
+
+    std::thread holder([&] {
+        first->transaction([&] {
+            first->save_counter({"own", "first"}, c);
+            holding = true;
+            std::this_thread::sleep_for(300ms);
+        });
+    });
+    while (!holding)
+        std::this_thread::sleep_for(1ms);
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_NOTHROW(second->transaction([&] {
+        // It must see what the first run committed.
+        CHECK(second->load_counters().count({"own", "first"}) == 1);
+        second->save_counter({"own", "second"}, c);
+    }));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    holder.join();
+    CHECK(waited >= 200ms);
+    CHECK(first->load_counters().size() == 2);
+}
+
+TEST_CASE("state: first runs racing on a new file all succeed") {
+    TempDir dir;
+    const fs::path db = dir.path() / "new" / "state.db";
+    constexpr int runs = 4;
+    std::atomic<int> ok{0};
+    std::vector<std::string> errors(runs);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < runs; ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                auto store = open_sqlite_state(db, 10s);
+                CheckCounter c;
+                c.fails = i;
+                store->transaction(
+                    [&] { store->save_counter({"own", "c" + std::to_string(i)}, c); });
+                ++ok;
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+    for (const auto& e : errors)
+        CHECK(e == "");
+    CHECK(ok == runs);
+    CHECK(open_sqlite_state(db)->load_counters().size() == std::size_t(runs));
+}
+
+TEST_CASE("state: waiting longer than the busy timeout is an error naming the file") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    auto first = open_sqlite_state(db);
+    auto second = open_sqlite_state(db, 100ms);
+    std::atomic<bool> holding{false};
+    std::atomic<bool> done{false};
+    std::thread holder([&] {
+        first->transaction([&] {
+            holding = true;
+            while (!done)
+                std::this_thread::sleep_for(5ms);
+        });
+    });
+    while (!holding)
+        std::this_thread::sleep_for(1ms);
+    try {
+        second->transaction([] {});
+        FAIL("no error");
+    } catch (const std::runtime_error& e) {
+        const std::string what = e.what();
+        CHECK_THAT(what, Catch::Contains(db.string()));
+        CHECK_THAT(what, Catch::Contains("locked"));
+    }
+    done = true;
+    holder.join();
+}
+
+TEST_CASE("state: a newer schema is refused") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    open_sqlite_state(db);
+    {
+        RawDb raw(db);
+        raw.exec("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
+    }
+    try {
+        open_sqlite_state(db);
+        FAIL("no error");
+    } catch (const std::runtime_error& e) {
+        CHECK_THAT(std::string(e.what()), Catch::Contains(db.string()) &&
+                                              Catch::Contains("schema version 2") &&
+                                              Catch::Contains("newer"));
+    }
+}
+
+TEST_CASE("state: a file that is not a database is an error naming it") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    std::ofstream(db) << "this is not sqlite, but it is long enough to have a header page........"
+                         "..............................................................\n";
+    try {
+        open_sqlite_state(db);
+        FAIL("no error");
+    } catch (const std::runtime_error& e) {
+        CHECK_THAT(std::string(e.what()),
+                   Catch::StartsWith(db.string() + ": ") && Catch::Contains("not a database"));
+    }
+    const fs::path under_file = db / "state.db";
+    CHECK_THROWS_AS(open_sqlite_state(under_file), std::runtime_error);
+}
+
+TEST_CASE("state: ten thousand checks in one transaction are fast") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    constexpr int n = 10000;
+    CheckCounter c;
+    c.state = State::down;
+    c.fails = 2;
+    c.first_fail = t0;
+    c.last_time = t0 + 1min;
+    std::vector<CheckResult> results;
+    for (int i = 0; i < n; ++i)
+        results.push_back(result("ch" + std::to_string(i / 100), "c" + std::to_string(i), t0));
+
+    auto run = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        store->transaction([&] {
+            auto counters = store->load_counters();
+            for (const auto& r : results) {
+                store->save_counter({r.channel, r.check}, c);
+                store->add_history(r);
+            }
+        });
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - start);
+    };
+    run(); // the first run inserts; the second updates, as steady cron runs do
+    const auto ms = run();
+    WARN("10000 counters + history rows: " << ms.count() << " ms");
+    CHECK(store->load_counters().size() == n);
+    // Generous, for sanitizer builds; a release build takes a few tens of ms.
+    CHECK(ms < 2000ms);
+}
+
+TEST_CASE("state: default path follows XDG_STATE_HOME") {
+    const char* old_xdg = std::getenv("XDG_STATE_HOME");
+    const std::string saved = old_xdg ? old_xdg : "";
+    ::setenv("XDG_STATE_HOME", "/var/tmp/xdg", 1);
+    CHECK(default_state_path() == fs::path("/var/tmp/xdg/shopkit/state.db"));
+    ::setenv("XDG_STATE_HOME", "relative", 1); // ignored, as the XDG spec says
+    const char* home = std::getenv("HOME");
+    if (home && *home)
+        CHECK(default_state_path() == fs::path(home) / ".local/state/shopkit/state.db");
+    if (old_xdg)
+        ::setenv("XDG_STATE_HOME", saved.c_str(), 1);
+    else
+        ::unsetenv("XDG_STATE_HOME");
+}
