@@ -65,8 +65,8 @@ struct CheckConfig {
     // statuspage
     std::vector<std::string> components; // component names (or ids) to use instead of the indicator
     // feed
-    std::string match = "障害|不具合|つながりにくい|メンテナンス|outage|incident|degraded";
-    std::string clear = "復旧|解消|resolved|restored";
+    std::string match = "(?i)障害|不具合|つながりにくい|メンテナンス|outage|incident|degraded";
+    std::string clear = "(?i)復旧|解消|resolved|restored";
     std::string feed_state = "degraded"; // state while a matching entry is open: degraded | down
     std::optional<Millis> max_age;       // ignore feed entries older than this
 
