@@ -16,9 +16,13 @@ int g_verbose = 0;
 bool g_quiet = false;
 } // namespace
 
-const std::string& program() { return g_program; }
+const std::string& program() {
+    return g_program;
+}
 
-int verbosity() { return g_quiet ? -1 : g_verbose; }
+int verbosity() {
+    return g_quiet ? -1 : g_verbose;
+}
 
 void add_common_options(CLI::App& app) {
     app.add_flag("-v,--verbose", g_verbose, "Say more on stderr (repeat for more)");

@@ -10,7 +10,9 @@
 
 namespace shopkit {
 
-TimePoint Clock::now() const { return std::chrono::system_clock::now(); }
+TimePoint Clock::now() const {
+    return std::chrono::system_clock::now();
+}
 
 namespace {
 
@@ -33,7 +35,7 @@ std::time_t to_time_t(TimePoint t) {
 // TZ and localtime_r. The programs are single-threaded where they format times,
 // and TZ is restored afterwards.
 class ScopedTz {
-public:
+  public:
     explicit ScopedTz(const std::string& tz) {
         if (const char* old = std::getenv("TZ")) {
             had_ = true;
@@ -52,7 +54,7 @@ public:
     ScopedTz(const ScopedTz&) = delete;
     ScopedTz& operator=(const ScopedTz&) = delete;
 
-private:
+  private:
     bool had_ = false;
     std::string old_;
 };
@@ -142,7 +144,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     }
     if (pos != s.size())
         return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{unsigned(mon)},
+    const std::chrono::year_month_day ymd{std::chrono::year{year},
+                                          std::chrono::month{unsigned(mon)},
                                           std::chrono::day{unsigned(day)}};
     if (!ymd.ok())
         return std::nullopt;
