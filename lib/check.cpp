@@ -1,5 +1,6 @@
 #include "lib/check.hpp"
 
+#include "lib/charset.hpp"
 #include "lib/duration.hpp"
 #include "lib/feed.hpp"
 #include "lib/secret.hpp"
@@ -109,7 +110,10 @@ void judge_http(const CheckConfig& check, const Response& r, CheckResult& out)
         return;
     }
     // Only what was read is searched: a text past max_body counts as absent.
-    const std::string_view body = r.body;
+    // A Shift_JIS or EUC-JP page is searched as UTF-8, like the config's text.
+    const bool searched = check.reject_text || check.expect_text || check.expect_regex;
+    const std::string converted = searched ? to_utf8(r.body, r.content_type) : std::string();
+    const std::string_view body = converted;
     if (check.reject_text && !check.reject_text->empty() &&
         body.find(*check.reject_text) != std::string_view::npos) {
         out.raw = State::down;
@@ -217,7 +221,8 @@ void judge_feed_check(const CheckConfig& check, const Response& r, TimePoint now
 {
     if (!reachable(r, check, "feed", out))
         return;
-    const FeedVerdict v = judge_feed(r.body, check.match, check.clear, check.max_age, now);
+    const FeedVerdict v =
+        judge_feed(to_utf8(r.body, r.content_type), check.match, check.clear, check.max_age, now);
     if (!v.parsed) {
         out.raw = State::unknown;
         out.error = "not a feed: " + v.detail + too_large(r, check);

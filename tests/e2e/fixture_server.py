@@ -9,6 +9,7 @@ that dies does not leave it behind.
 Routes (GET unless said otherwise):
   /ok                 200, a shop page with 「カートに入れる」
   /plain              200, a page without that keyword
+  /sjis, /eucjp       200, the /ok page in Shift_JIS (Content-Type) or EUC-JP (<meta charset>)
   /500, /404          those statuses
   /503                503, the maintenance page 「ただいまメンテナンス中です」
   /maint200           200, but the maintenance page
@@ -300,6 +301,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(200, OK_PAGE)
         elif path == "/plain":
             self.send_body(200, PLAIN_PAGE)
+        elif path == "/sjis":
+            # A mall page as many are still served: Shift_JIS, said in the header.
+            self.send_body(200, OK_PAGE.replace("utf-8", "Shift_JIS").encode("cp932"),
+                           "text/html; charset=Shift_JIS")
+        elif path == "/eucjp":
+            # EUC-JP, said only in the page's <meta charset>.
+            self.send_body(200, OK_PAGE.replace("utf-8", "EUC-JP").encode("euc_jp"), "text/html")
         elif path == "/500":
             self.send_body(500, ERROR_PAGE.format(status="500 Internal Server Error"))
         elif path == "/503":

@@ -102,6 +102,13 @@ class HttpChecks(E2E):
         self.assertExit(t, 2)
         self.assertIn(KEYWORD, t.stdout, t)
 
+    def test_keyword_found_in_shift_jis_and_euc_jp_pages(self):
+        for path in ("/sjis", "/eucjp"):
+            with self.subTest(path=path):
+                r = self.run_one(http_check(path, expect_text=KEYWORD))
+                self.assertExit(r, 0)
+                self.assertEqual(r.check("own", "top")["state"], "up", r)
+
     def test_500_is_down(self):
         r = self.run_one(http_check("/500"))
         self.assertExit(r, 2)
