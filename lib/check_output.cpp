@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace shopkit {
 
@@ -256,6 +257,35 @@ void write_prometheus(std::ostream& out, const RunOutcome& o) {
 }
 
 } // namespace
+
+std::vector<std::string> describe_run(const RunOutcome& o, int level) {
+    std::vector<std::string> lines;
+    if (level < 1)
+        return lines;
+    std::set<std::string> channels;
+    double slowest = 0;
+    for (const auto& r : o.results) {
+        channels.insert(r.channel);
+        slowest = std::max(slowest, r.timings.total);
+    }
+    lines.push_back(fmt::format("{} checks of {} channels, slowest {}", o.results.size(),
+                                channels.size(), seconds(slowest)));
+    lines.push_back(o.state_kept ? "state: " + o.state_path.string()
+                                 : std::string("state: none kept (thresholds off)"));
+    for (const auto& e : o.events)
+        lines.push_back("incident " + e.incident.id + " " + e.event);
+    if (level < 2)
+        return lines;
+    for (const auto& r : o.results) {
+        const Timings& t = r.timings;
+        lines.push_back(fmt::format(
+            "{}/{}: {} (this probe {}) HTTP {} dns {} connect {} tls {} first byte {} total {}{}",
+            r.channel, r.check, to_string(r.state), to_string(r.raw), r.http_status, seconds(t.dns),
+            seconds(t.connect), seconds(t.tls), seconds(t.first_byte), seconds(t.total),
+            r.error.empty() ? "" : " - " + one_line(r.error)));
+    }
+    return lines;
+}
 
 std::optional<CheckFormat> check_format_from_string(std::string_view s) {
     if (s == "text")

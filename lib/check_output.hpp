@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shopkit {
 
@@ -20,5 +21,9 @@ std::optional<CheckFormat> check_format_from_string(std::string_view s);
 // Writes the run's outcome in `format`. `color` adds ANSI colour to text only.
 void write_check_output(std::ostream& out, CheckFormat format, const RunOutcome& outcome,
                         const Config& config, bool color);
+
+// What -v (level 1: the run as a whole) and -vv (level 2: also every check's
+// timings) add on stderr: lines without the program's name.
+std::vector<std::string> describe_run(const RunOutcome& outcome, int level);
 
 } // namespace shopkit

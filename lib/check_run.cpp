@@ -104,6 +104,7 @@ void keep_state(const Config& config, const RunOptions& options,
         store->prune_history(now - config.policy.history);
     });
     out.state_kept = true;
+    out.state_path = path;
 }
 
 } // namespace

@@ -28,6 +28,7 @@ struct RunOutcome {
     std::vector<IncidentEvent> events;      // opened/updated/resolved in this run
     std::set<std::string> open_channels;    // channels with an open incident after the run
     bool state_kept = false;
+    std::filesystem::path state_path;       // the state database used, when kept
     bool network_down = false;              // every canary failed: nothing was judged
     std::string network_detail;             // why, for people
     int exit_status = 0;                    // 0 up, 1 degraded, 2 down, 3 unknown

@@ -88,7 +88,11 @@ int main(int argc, char** argv) {
 
             CurlTransport transport;
             Clock clock;
+            cli::info("config: " + (config.path.empty() ? std::string("none (URLs given)")
+                                                        : config.path.string()));
             const RunOutcome outcome = run_checks(config, options, transport, clock);
+            for (const auto& line : describe_run(outcome, cli::verbosity()))
+                cli::info(line, 1);
             const CheckFormat format = *check_format_from_string(format_name);
             if (outcome.network_down)
                 cli::error("could not check: " + outcome.network_detail);

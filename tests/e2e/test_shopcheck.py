@@ -735,3 +735,75 @@ class Formats(E2E):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ------------------------------------------------------- streams and options
+
+
+class Streams(E2E):
+    def failing(self):
+        return self.config(one_channel(http_check("/ok", id="top"), http_check("/500", id="cart"),
+                                       http_check("/redirect", id="item")))
+
+    def test_quiet_text_prints_nothing_but_keeps_the_status(self):
+        r = self.box.run("-c", self.failing(), "--no-state", "-q")
+        self.assertExit(r, 2)
+        self.assertEqual(r.stdout, "", r)
+        self.assertEqual(r.stderr, "", r)
+
+    def test_verbose_levels_go_to_stderr_only(self):
+        cfg = self.failing()
+        plain, v, vv = run_parallel([
+            lambda: self.box.run("-c", cfg, "--format", "jsonl", "--state", self.box.path("a.db")),
+            lambda: self.box.run("-c", cfg, "--format", "jsonl", "--state", self.box.path("b.db"), "-v"),
+            lambda: self.box.run("-c", cfg, "--format", "jsonl", "--state", self.box.path("c.db"), "-vv"),
+        ])
+        for r in (plain, v, vv):
+            self.assertExit(r, 0)  # one failing run of fail_after 2: not down yet
+            self.assertEqual(len(r.records("check")), 3, r)
+        self.assertEqual(plain.stderr, "", plain)
+        self.assertIn("config: " + cfg, v.stderr, v)
+        self.assertIn("3 checks of 1 channels", v.stderr, v)
+        self.assertIn("state: " + self.box.path("b.db"), v.stderr, v)
+        self.assertNotIn("own/cart:", v.stderr, v)
+        self.assertRegex(vv.stderr, r"own/cart: up \(this probe down\) HTTP 500 dns [0-9.]+s", vv)
+
+    def test_concurrency_one_still_checks_everything(self):
+        r = self.box.run("-c", self.failing(), "--no-state", "--format", "jsonl", "--concurrency", "1")
+        self.assertExit(r, 2)
+        self.assertEqual({c["check"]: c["state"] for c in r.records("check")},
+                         {"top": "up", "cart": "down", "item": "up"}, r)
+
+    def test_colour_only_on_a_terminal_and_never_with_no_color(self):
+        import pty
+        import subprocess
+        cfg = self.failing()
+
+        def on_terminal(extra_env):
+            env = dict(self.box.env)
+            env.pop("NO_COLOR", None)
+            env["TERM"] = "xterm"
+            env.update(extra_env)
+            master, slave = pty.openpty()
+            proc = subprocess.Popen([helpers.shopcheck_path(), "-c", cfg, "--no-state"],
+                                    stdout=slave, stderr=subprocess.DEVNULL,
+                                    stdin=subprocess.DEVNULL, env=env)
+            os.close(slave)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.close(master)
+            self.assertEqual(proc.wait(timeout=30), 2)
+            return out.decode("utf-8", "replace")
+
+        self.assertIn("\033[31mdown", on_terminal({}))
+        self.assertNotIn("\033[", on_terminal({"NO_COLOR": "1"}))
+        piped = self.box.run("-c", cfg, "--no-state", env={"NO_COLOR": ""})
+        self.assertExit(piped, 2)
+        self.assertNotIn("\033[", piped.stdout, piped)
