@@ -4,9 +4,13 @@
 # an incident, and resolving it when the cart is back. Nothing leaves the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/build.sh
-bin=$PWD/${SHOPKIT_BUILD_DIR:-build}/tools
+if [ -n "${SHOPKIT_BIN:-}" ]; then
+  bin=$SHOPKIT_BIN   # built already (the test suite runs the demo this way)
+else
+  bash scripts/setup.sh
+  bash scripts/build.sh
+  bin=$PWD/${SHOPKIT_BUILD_DIR:-build}/tools
+fi
 
 work=$(mktemp -d /tmp/shopkit-demo.XXXXXX)
 # The shop (a loopback server) exits when its stdin closes, so it goes with us.
