@@ -3,6 +3,8 @@
 #include "lib/error.hpp"
 #include "lib/state.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <map>
 
@@ -20,9 +22,12 @@ std::vector<const ChannelConfig*> select_channels(const Config& config,
     std::vector<const ChannelConfig*> out;
     for (const auto& id : wanted) {
         if (!config.channel(id)) {
+            // Name a few, not ten thousand.
             std::string known;
-            for (const auto& c : config.channels)
-                known += (known.empty() ? "" : ", ") + c.id;
+            for (std::size_t i = 0; i < config.channels.size() && i < 8; ++i)
+                known += (known.empty() ? "" : ", ") + config.channels[i].id;
+            if (config.channels.size() > 8)
+                known += fmt::format(" and {} more", config.channels.size() - 8);
             throw usage_error("unknown channel '" + id + "'" +
                               (known.empty() ? "" : " (known: " + known + ")"));
         }

@@ -572,6 +572,15 @@ class ConfigAndUsage(E2E):
         self.assertExit(r, 64)
         self.assertIn("amazon", r.stderr, r)
 
+    def test_unknown_channel_message_stays_short_for_many_channels(self):
+        cfg = self.config([{"id": f"store{i}", "url": FX.url("/"),
+                            "checks": [http_check("/ok", id="top")]} for i in range(30)])
+        r = self.box.run("-c", cfg, "--no-state", "--channel", "amazon")
+        self.assertExit(r, 64)
+        self.assertIn("store0, store1", r.stderr, r)
+        self.assertIn("and 22 more", r.stderr, r)
+        self.assertNotIn("store29", r.stderr, r)
+
     def test_bearer_token_is_sent_and_never_printed(self):
         def cfg(box):
             return box.config(shop_config(one_channel(
