@@ -89,6 +89,16 @@ bool is_http_url(std::string_view url) {
                         [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
 }
 
+// user:password@ in a URL would be printed in every record and stored in the
+// state: credentials belong in auth with password_env / password_file.
+bool has_userinfo(std::string_view url) {
+    const auto start = url.find("://");
+    if (start == std::string_view::npos)
+        return false;
+    const auto authority = url.substr(start + 3, url.find_first_of("/?#", start + 3) - (start + 3));
+    return authority.find('@') != std::string_view::npos;
+}
+
 // Ids end up in records, incident ids, metric labels and file names: keep them plain.
 bool is_plain_id(std::string_view id) {
     return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
@@ -347,6 +357,10 @@ class Table {
 
     std::optional<std::string> url(std::string_view key) const {
         auto value = string(key);
+        if (value && has_userinfo(*value))
+            fail(key, fmt::format("'{}' must not hold credentials (user:password@): use auth = "
+                                  "\"basic\" with username and password_env or password_file",
+                                  key));
         if (value && !is_http_url(*value))
             fail(key,
                  fmt::format("'{}' must be an http:// or https:// URL, not \"{}\"", key, *value));
@@ -1180,6 +1194,9 @@ Config config_from_urls(const std::vector<std::string>& urls) {
     std::map<std::string, int> seen;
     std::set<std::string> ids;
     for (const std::string& url : urls) {
+        if (has_userinfo(url))
+            throw usage_error("a URL must not hold credentials (user:password@): they would be "
+                              "printed; use a configuration with auth and password_env");
         if (!is_http_url(url))
             throw usage_error(fmt::format("'{}' is not an http:// or https:// URL", url));
         CheckConfig check;

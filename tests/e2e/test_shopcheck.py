@@ -549,6 +549,12 @@ class ConfigAndUsage(E2E):
         r = self.box.run("ftp://127.0.0.1/x")
         self.assertExit(r, 64)
 
+    def test_url_with_credentials_is_refused_without_echoing_them(self):
+        r = self.box.run(FX.url("/ok").replace("http://", "http://owner:hunter2@"))
+        self.assertExit(r, 64)
+        self.assertNotIn("hunter2", r.stdout + r.stderr, r)
+        self.assertIn("credentials", r.stderr, r)
+
     def two_channels(self):
         return self.config([
             {"id": "own", "url": FX.url("/"), "checks": [http_check("/ok", id="top")]},

@@ -727,6 +727,29 @@ TEST_CASE("config: an email target takes an smtp:// or smtps:// url") {
     }
 }
 
+TEST_CASE("config: credentials in a check url are refused, and never echoed") {
+    const std::string text = "[[channel]]\nid = \"own\"\nurl = \"https://shop.example.jp/\"\n"
+                             "[[channel.check]]\nid = \"admin\"\n"
+                             "url = \"https://owner:hunter2@shop.example.jp/admin\"\n";
+    try {
+        parse_config(text, "shop.toml");
+        FAIL("a url with user:password@ was accepted");
+    } catch (const shopkit::Error& e) {
+        CHECK(e.status() == shopkit::exit_status::config);
+        CHECK_THAT(e.what(), Catch::Contains("shop.toml:6:") && Catch::Contains("password_env"));
+        CHECK_THAT(e.what(), !Catch::Contains("hunter2"));
+    }
+    try {
+        shopkit::config_from_urls({"https://owner:hunter2@shop.example.jp/"});
+        FAIL("a URL operand with credentials was accepted");
+    } catch (const shopkit::Error& e) {
+        CHECK(e.status() == shopkit::exit_status::usage);
+        CHECK_THAT(e.what(), !Catch::Contains("hunter2"));
+    }
+    // An @ in the path or query is no credential.
+    CHECK_NOTHROW(shopkit::config_from_urls({"https://shop.example.jp/u/@shop?to=a@b.jp"}));
+}
+
 TEST_CASE("config: load_config reads a file and names it in errors") {
     TempDir dir;
     const fs::path path = dir.path() / "shop.toml";
@@ -762,7 +785,7 @@ TEST_CASE("config: ~ in paths is $HOME") {
 TEST_CASE("config: config_from_urls makes one check per URL") {
     const Config config = shopkit::config_from_urls(
         {"https://shop.example.jp/", "https://shop.example.jp/cart", "http://127.0.0.1:8080/x",
-         "https://user:pw@Other.Example.jp:8443/?q", "https://shop.example.jp/admin"});
+         "https://Other.Example.jp:8443/?q", "https://shop.example.jp/admin"});
     CHECK(config.path.empty());
     REQUIRE(config.channels.size() == 1);
     const auto& channel = config.channels[0];
