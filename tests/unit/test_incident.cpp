@@ -1,5 +1,7 @@
 #include "lib/incident.hpp"
 
+#include "support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -7,13 +9,9 @@
 using namespace shopkit;
 using namespace std::chrono_literals;
 
-namespace {
+using shopkit::test::at;
 
-TimePoint at(const char* rfc3339) {
-    auto t = parse_rfc3339(rfc3339);
-    REQUIRE(t);
-    return *t;
-}
+namespace {
 
 const TimePoint t0 = std::chrono::sys_days{std::chrono::year{2026} / 6 / 4} + 3h;
 

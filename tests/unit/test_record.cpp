@@ -3,6 +3,8 @@
 #include "lib/error.hpp"
 #include "lib/exit_status.hpp"
 
+#include "support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -10,13 +12,9 @@
 using namespace shopkit;
 using namespace std::chrono_literals;
 
-namespace {
+using shopkit::test::at;
 
-TimePoint at(const char* rfc3339) {
-    auto t = parse_rfc3339(rfc3339);
-    REQUIRE(t);
-    return *t;
-}
+namespace {
 
 // The data_error message of reading all of `text`, or "" when it reads cleanly.
 std::string read_error(const std::string& text) {

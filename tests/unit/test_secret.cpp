@@ -3,6 +3,8 @@
 #include "lib/error.hpp"
 #include "lib/exit_status.hpp"
 
+#include "support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -17,52 +19,10 @@ namespace fs = std::filesystem;
 using shopkit::resolve_secret;
 using shopkit::SecretRef;
 
+using shopkit::test::ScopedEnv;
+using shopkit::test::TempDir;
+
 namespace {
-
-// A private directory, removed with everything in it.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "shopkit-secret-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
-
-// Sets (or unsets) one environment variable for a scope.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        if (value != nullptr)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~ScopedEnv() {
-        if (old_)
-            ::setenv(name_.c_str(), old_->c_str(), 1);
-        else
-            ::unsetenv(name_.c_str());
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-  private:
-    std::string name_;
-    std::optional<std::string> old_;
-};
 
 fs::path write_file(const fs::path& path, const std::string& content, mode_t mode) {
     std::ofstream(path, std::ios::binary) << content;
@@ -92,19 +52,19 @@ std::string error_of(const SecretRef& ref) {
 } // namespace
 
 TEST_CASE("secret: from an environment variable") {
-    ScopedEnv env("SHOPKIT_TEST_TOKEN", "s3cret-value");
+    ScopedEnv env("SHOPKIT_TEST_TOKEN", std::string("s3cret-value"));
     CHECK(resolve_secret(env_ref("SHOPKIT_TEST_TOKEN")) == "s3cret-value");
 }
 
 TEST_CASE("secret: an unset or empty variable is named with where, never a value") {
     {
-        ScopedEnv env("SHOPKIT_TEST_TOKEN", nullptr);
+        ScopedEnv env("SHOPKIT_TEST_TOKEN", std::nullopt);
         const std::string message = error_of(env_ref("SHOPKIT_TEST_TOKEN"));
         CHECK_THAT(message, Catch::StartsWith("shop.toml:12:3: "));
         CHECK_THAT(message, Catch::Contains("SHOPKIT_TEST_TOKEN is not set"));
     }
     {
-        ScopedEnv env("SHOPKIT_TEST_TOKEN", "");
+        ScopedEnv env("SHOPKIT_TEST_TOKEN", std::string());
         CHECK_THAT(error_of(env_ref("SHOPKIT_TEST_TOKEN")), Catch::Contains("is empty"));
     }
 }

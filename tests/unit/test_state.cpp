@@ -1,5 +1,7 @@
 #include "lib/state.hpp"
 
+#include "support.hpp"
+
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
@@ -15,26 +17,9 @@ using namespace shopkit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using shopkit::test::TempDir;
+
 namespace {
-
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "shopkit-state-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // A direct look into the file, as `sqlite3 state.db` would give.
 class RawDb {
