@@ -75,6 +75,15 @@ class E2E(unittest.TestCase):
         self.assertFalse(result.killed, f"shopcheck did not end in time\n{result}")
         self.assertEqual(result.status, status, f"wrong exit status\n{result}")
 
+    def run_isolated(self, check):
+        """One check in a sandbox of its own, so parallel runs do not share files."""
+        box = Sandbox()
+        try:
+            cfg = box.config(shop_config(one_channel(check)))
+            return box.run("-c", cfg, "--no-state", "--format", "jsonl")
+        finally:
+            box.cleanup()
+
     def run_one(self, *checks, args=("--no-state", "--format", "jsonl"), **kw):
         cfg = self.config(one_channel(*checks), **kw)
         return self.box.run("-c", cfg, *args)
@@ -271,12 +280,7 @@ class StatuspageChecks(E2E):
         check = {"id": "platform", "kind": "statuspage", "url": FX.url(path)}
         if components is not None:
             check["components"] = components
-        box = Sandbox()
-        try:
-            cfg = box.config(shop_config(one_channel(check)))
-            return box.run("-c", cfg, "--no-state", "--format", "jsonl")
-        finally:
-            box.cleanup()
+        return self.run_isolated(check)
 
     def test_each_indicator(self):
         want = {"none": (0, "up"), "minor": (1, "degraded"), "major": (2, "down"),
@@ -309,12 +313,7 @@ class FeedChecks(E2E):
     def feed(self, path, **keys):
         check = {"id": "news", "kind": "feed", "url": FX.url(path)}
         check.update(keys)
-        box = Sandbox()
-        try:
-            cfg = box.config(shop_config(one_channel(check)))
-            return box.run("-c", cfg, "--no-state", "--format", "jsonl")
-        finally:
-            box.cleanup()
+        return self.run_isolated(check)
 
     def test_rss_and_atom(self):
         cases = [(f"/{kind}/{case}", status) for kind in ("rss", "atom")
