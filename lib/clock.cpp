@@ -99,12 +99,22 @@ std::string format_local(TimePoint t, const std::string& tz) {
     if (tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz))
         return format_utc(t);
     const std::time_t tt = to_time_t(t);
+    // A run formats one time for thousands of records; switching TZ makes
+    // glibc read the zone file again, so the last answer is kept.
+    thread_local std::string last_tz;
+    thread_local std::time_t last_tt = 0;
+    thread_local std::string last_text;
+    if (tt == last_tt && tz == last_tz && !last_text.empty())
+        return last_text;
     std::tm tm{};
     {
         ScopedTz scope(":" + tz);
         ::localtime_r(&tt, &tm);
     }
-    return format_tm(tm, tm.tm_gmtoff);
+    last_tz = tz;
+    last_tt = tt;
+    last_text = format_tm(tm, tm.tm_gmtoff);
+    return last_text;
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view s) {

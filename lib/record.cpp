@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -93,14 +94,22 @@ std::string short_reason(const std::string& what) {
 void write_record(std::ostream& out, const Json& record) {
     if (!record.is_object()) {
         out << dump(record) << '\n';
-        out.flush();
         return;
     }
     std::string line = "{";
     auto add = [&line](const std::string& key, const Json& value) {
         if (line.size() > 1)
             line += ',';
-        line += dump(Json(key));
+        // Our own keys are plain identifiers: quote them without a JSON round trip.
+        if (std::all_of(key.begin(), key.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            }) && !key.empty()) {
+            line += '"';
+            line += key;
+            line += '"';
+        } else {
+            line += dump(Json(key));
+        }
         line += ':';
         line += dump(value);
     };
@@ -116,7 +125,6 @@ void write_record(std::ostream& out, const Json& record) {
     }
     line += "}\n";
     out << line;
-    out.flush();
 }
 
 Json check_record(const CheckResult& r, const std::string& tz) {

@@ -17,7 +17,8 @@ using Json = nlohmann::json;
 
 inline constexpr int record_version = 1;
 
-// Writes one record as one line (UTF-8, no pretty printing) and flushes.
+// Writes one record as one line (UTF-8, no pretty printing). Does not flush:
+// a run writes many records, and the caller flushes once.
 void write_record(std::ostream& out, const Json& record);
 
 // {"v":1,"type":"check",…}; times in the zone `tz` (empty = UTC).

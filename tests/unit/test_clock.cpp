@@ -1,0 +1,43 @@
+#include "lib/clock.hpp"
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace shopkit;
+using shopkit::test::at;
+
+TEST_CASE("clock: RFC 3339 in UTC and in the shop's zone") {
+    const TimePoint t = at("2026-06-04T03:00:03Z");
+    CHECK(format_utc(t) == "2026-06-04T03:00:03Z");
+    CHECK(format_local(t, "Asia/Tokyo") == "2026-06-04T12:00:03+09:00");
+    CHECK(format_local(t, "") == "2026-06-04T03:00:03Z");
+    CHECK(format_local(t, "No/Such_Zone") == "2026-06-04T03:00:03Z");
+}
+
+TEST_CASE("clock: repeated formatting of one time does not mix up zones or times") {
+    const TimePoint t = at("2026-06-04T03:00:03Z");
+    CHECK(format_local(t, "Asia/Tokyo") == "2026-06-04T12:00:03+09:00");
+    CHECK(format_local(t, "America/New_York") == "2026-06-03T23:00:03-04:00");
+    CHECK(format_local(t, "Asia/Tokyo") == "2026-06-04T12:00:03+09:00");
+    CHECK(format_local(t + std::chrono::seconds(1), "Asia/Tokyo") == "2026-06-04T12:00:04+09:00");
+    // Winter time in New York: the offset follows the date, not a cached answer.
+    CHECK(format_local(at("2026-01-04T03:00:03Z"), "America/New_York") ==
+          "2026-01-03T22:00:03-05:00");
+}
+
+TEST_CASE("clock: parse_rfc3339 takes Z and offsets and refuses the rest") {
+    CHECK(parse_rfc3339("2026-06-04T12:00:03+09:00") == at("2026-06-04T03:00:03Z"));
+    CHECK(parse_rfc3339("2026-06-04t03:00:03.250z") == at("2026-06-04T03:00:03Z"));
+    CHECK_FALSE(parse_rfc3339("2026-06-04T03:00:03"));      // no offset
+    CHECK_FALSE(parse_rfc3339("2026-02-30T03:00:03Z"));     // no such day
+    CHECK_FALSE(parse_rfc3339("2026-06-04T03:00:03Z junk"));
+    CHECK_FALSE(parse_rfc3339(""));
+}
+
+TEST_CASE("clock: known_time_zone looks in the tz database") {
+    CHECK(known_time_zone("Asia/Tokyo"));
+    CHECK(known_time_zone("UTC"));
+    CHECK_FALSE(known_time_zone("Asia/Atlantis"));
+    CHECK_FALSE(known_time_zone("../etc/passwd"));
+}
