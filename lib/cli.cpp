@@ -1,5 +1,7 @@
 #include "lib/cli.hpp"
 
+#include "lib/secret.hpp"
+
 #include "lib/error.hpp"
 #include "lib/exit_status.hpp"
 
@@ -27,7 +29,9 @@ int verbosity() {
 void add_common_options(CLI::App& app) {
     app.add_flag("-v,--verbose", g_verbose, "Say more on stderr (repeat for more)");
     app.add_flag("-q,--quiet", g_quiet, "Say nothing on stderr but errors");
-    app.set_version_flag("--version", std::string(SHOPKIT_VERSION), "Print the version and exit");
+    // "shopcheck (shopkit) 0.1.0", the GNU form: which program, of what, which version.
+    app.set_version_flag("--version", app.get_name() + " (shopkit) " + SHOPKIT_VERSION,
+                         "Print the version and exit");
 }
 
 bool use_color(int fd) {
@@ -41,17 +45,17 @@ bool use_color(int fd) {
 }
 
 void error(const std::string& message) {
-    std::cerr << g_program << ": error: " << message << '\n';
+    std::cerr << g_program << ": error: " << redact(message) << '\n';
 }
 
 void warn(const std::string& message) {
     if (!g_quiet)
-        std::cerr << g_program << ": warning: " << message << '\n';
+        std::cerr << g_program << ": warning: " << redact(message) << '\n';
 }
 
 void info(const std::string& message, int level) {
     if (!g_quiet && g_verbose >= level)
-        std::cerr << g_program << ": " << message << '\n';
+        std::cerr << g_program << ": " << redact(message) << '\n';
 }
 
 int main(std::string_view name, int argc, char** argv, CLI::App& app,

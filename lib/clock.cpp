@@ -117,6 +117,30 @@ std::string format_local(TimePoint t, const std::string& tz) {
     return last_text;
 }
 
+LocalTime local_time(TimePoint t, const std::string& tz) {
+    const std::time_t tt = to_time_t(t);
+    std::tm tm{};
+    LocalTime lt;
+    if (tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz)) {
+        ::gmtime_r(&tt, &tm);
+        tm.tm_gmtoff = 0;
+        lt.zone = "UTC";
+    } else {
+        // tm_zone points into the zone data that restoring TZ replaces: copy it here.
+        ScopedTz scope(":" + tz);
+        ::localtime_r(&tt, &tm);
+        lt.zone = tm.tm_zone ? tm.tm_zone : "";
+    }
+    lt.year = tm.tm_year + 1900;
+    lt.month = tm.tm_mon + 1;
+    lt.day = tm.tm_mday;
+    lt.hour = tm.tm_hour;
+    lt.minute = tm.tm_min;
+    lt.second = tm.tm_sec;
+    lt.offset = tm.tm_gmtoff;
+    return lt;
+}
+
 std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); 't', 'z' and a space for 'T' accepted.
     bool ok = true;

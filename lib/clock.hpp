@@ -24,6 +24,14 @@ std::string format_utc(TimePoint t);
 // An empty `tz` means UTC. An unknown zone falls back to UTC.
 std::string format_local(TimePoint t, const std::string& tz);
 
+// A time as people in zone `tz` read it (empty or unknown `tz`: UTC).
+struct LocalTime {
+    int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+    long offset = 0;    // seconds east of UTC
+    std::string zone;   // the zone's abbreviation, e.g. "JST", "UTC"
+};
+LocalTime local_time(TimePoint t, const std::string& tz);
+
 // Parses RFC 3339 / ISO 8601 date-times with 'Z' or a numeric offset (fractional
 // seconds ignored). Returns nullopt on anything else.
 std::optional<TimePoint> parse_rfc3339(std::string_view text);

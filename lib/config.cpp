@@ -524,7 +524,7 @@ SecretRef secret(const Table& t, const std::string& name) {
 
 void read_shop(Source& src, const toml::table& table, ShopConfig& shop) {
     const Table t(src, table, "[shop]");
-    t.only({"name", "timezone", "language", "contact", "state", "templates"});
+    t.only({"name", "timezone", "language", "contact", "url", "address", "state", "templates"});
     if (auto v = t.nonempty_string("name"))
         shop.name = *v;
     if (auto v = t.string("timezone")) {
@@ -548,6 +548,10 @@ void read_shop(Source& src, const toml::table& table, ShopConfig& shop) {
     }
     if (auto v = t.string("contact"))
         shop.contact = *v;
+    if (auto v = t.url("url"))
+        shop.url = *v;
+    if (auto v = t.string("address"))
+        shop.address = *v;
     if (auto v = t.path("state"))
         shop.state = *v;
     if (auto v = t.path("templates"))
@@ -664,6 +668,7 @@ CheckConfig read_check(const Source& src, const toml::table& table, const Channe
                        const PolicyConfig& policy) {
     const Table t(src, table, "[[channel.check]]");
     t.only({"id",
+            "name",
             "kind",
             "url",
             "expect_status",
@@ -697,6 +702,7 @@ CheckConfig read_check(const Source& src, const toml::table& table, const Channe
     CheckConfig check;
     check.where = t.where();
     check.id = t.required_id();
+    check.name = t.string("name").value_or("");
     if (auto v = t.choice("kind", {"http", "tls", "statuspage", "feed"},
                           "\"http\", \"tls\", \"statuspage\" or \"feed\""))
         check.kind = *v;
@@ -999,7 +1005,7 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
         if (name == "timeout") {
             t.positive_duration(name);
             value = node->as_string()->get();
-        } else if (name == "dir" || name == "ca_file") {
+        } else if (name == "dir" || name == "ca_file" || name == "customers") {
             value = t.path(name)->string();
         } else if (name == "url" && target.kind == "email") {
             // The e-mail target speaks SMTP: smtp:// (STARTTLS) or smtps:// (implicit TLS).

@@ -21,6 +21,8 @@ struct ShopConfig {
     std::string timezone;         // IANA zone; empty = UTC
     std::string language = "en";  // picks share/templates/<language>
     std::string contact;
+    std::string url;              // the shop's own home page, for notices
+    std::string address;          // the sender's postal address, for e-mail to customers
     std::optional<std::filesystem::path> state;     // state database; default: default_state_path()
     std::optional<std::filesystem::path> templates; // the shop's own template directory
 };
@@ -39,6 +41,7 @@ struct PolicyConfig {
 // One probe of a sales channel. Which fields matter depends on `kind`.
 struct CheckConfig {
     std::string id;
+    std::string name;                    // for people ("カート"); empty: a word for common ids, else the id
     std::string kind = "http";           // http | tls | statuspage | feed
     std::string url;                     // defaults to the channel's url
     // http

@@ -2,10 +2,13 @@
 
 #include "lib/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -81,6 +84,53 @@ std::string read_secret_file(const SecretRef& ref) {
 
 } // namespace
 
+namespace {
+
+std::vector<std::string>& known_secrets() {
+    static std::vector<std::string> values;
+    return values;
+}
+
+void remember_one(const std::string& value) {
+    auto& known = known_secrets();
+    if (value.size() >= min_redacted &&
+        std::find(known.begin(), known.end(), value) == known.end())
+        known.push_back(value);
+}
+
+std::string remember(std::string value) {
+    remember_one(value);
+    // A webhook URL is a credential as a whole and in its parts: a server that
+    // echoes only its path, or the token in it, must not reveal it either.
+    for (const std::string_view scheme : {"https://", "http://"}) {
+        if (!value.starts_with(scheme))
+            continue;
+        const auto slash = value.find('/', scheme.size());
+        if (slash == std::string::npos)
+            break;
+        remember_one(value.substr(slash));
+        std::size_t start = slash + 1;
+        while (start < value.size()) {
+            const auto end = value.find_first_of("/?&=#", start);
+            const std::string part = value.substr(start, end == std::string::npos ? end : end - start);
+            // Tokens and ids have digits; words such as "services" or "webhooks" stay readable.
+            if (part.size() >= 8 && part.find_first_of("0123456789") != std::string::npos)
+                remember_one(part);
+            if (end == std::string::npos)
+                break;
+            start = end + 1;
+        }
+        break;
+    }
+    // Longest first, so a part never leaves the rest of a longer secret showing.
+    auto& known = known_secrets();
+    std::sort(known.begin(), known.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    return value;
+}
+
+} // namespace
+
 std::string resolve_secret(const SecretRef& ref) {
     switch (ref.source) {
     case SecretRef::Source::none:
@@ -91,12 +141,21 @@ std::string resolve_secret(const SecretRef& ref) {
             throw config_error(prefix(ref) + "environment variable " + ref.name + " is not set");
         if (*value == '\0')
             throw config_error(prefix(ref) + "environment variable " + ref.name + " is empty");
-        return value;
+        return remember(value);
     }
     case SecretRef::Source::file:
-        return read_secret_file(ref);
+        return remember(read_secret_file(ref));
     }
     throw config_error(prefix(ref) + "no secret given (use NAME_env or NAME_file)");
+}
+
+std::string redact(std::string text) {
+    for (const auto& secret : known_secrets()) {
+        for (auto at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + redacted_mark.size()))
+            text.replace(at, secret.size(), redacted_mark);
+    }
+    return text;
 }
 
 } // namespace shopkit

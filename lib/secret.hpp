@@ -2,7 +2,9 @@
 // environment variable) or NAME_file (a file readable by its owner only).
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace shopkit {
 
@@ -19,6 +21,16 @@ struct SecretRef {
 // Throws config_error naming the variable or file (never the value) when the
 // variable is unset or empty, the file is missing, or the file is readable or
 // writable by group or others.
+// Every value it returns is remembered for redact().
 std::string resolve_secret(const SecretRef& ref);
+
+// Secrets shorter than this are not redacted (they would blank common words).
+inline constexpr std::size_t min_redacted = 6;
+inline constexpr std::string_view redacted_mark = "[secret]";
+
+// `text` with every secret resolved so far in this process replaced by
+// "[secret]": applied to every error a program prints or records, so a token an
+// API echoes back, or a webhook URL in a library's message, never leaks.
+std::string redact(std::string text);
 
 } // namespace shopkit

@@ -27,7 +27,9 @@ namespace shopkit {
 
 namespace {
 
-constexpr int schema_version = 1;
+// 1: checks and incidents (shopcheck). 2: the announcement outbox. Older files
+// are brought up to date by the CREATE … IF NOT EXISTS below.
+constexpr int schema_version = 2;
 
 // The DDL is SQLite's; the queries below stay within what PostgreSQL also runs
 // (TEXT/INTEGER, ON CONFLICT … DO UPDATE, partial indexes), so a second store is
@@ -80,7 +82,44 @@ CREATE TABLE IF NOT EXISTS incident_events (
     checks   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incident_events_incident ON incident_events (incident, id);
+CREATE TABLE IF NOT EXISTS outbox (
+    id              INTEGER PRIMARY KEY,
+    incident        TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    target          TEXT NOT NULL,
+    audience        TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    key             TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    created         TEXT NOT NULL,
+    next_attempt    TEXT,
+    finished        TEXT,
+    owner           TEXT,
+    lease_until     TEXT,
+    text            TEXT NOT NULL,
+    template_source TEXT NOT NULL,
+    template_path   TEXT NOT NULL,
+    context         TEXT NOT NULL,
+    remote_id       TEXT,
+    error           TEXT,
+    UNIQUE (incident, name, target)
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state);
+CREATE TABLE IF NOT EXISTS outbox_recipients (
+    outbox  INTEGER NOT NULL REFERENCES outbox (id),
+    address TEXT NOT NULL,
+    result  TEXT NOT NULL,
+    error   TEXT,
+    time    TEXT NOT NULL,
+    PRIMARY KEY (outbox, address)
+);
 )";
+
+constexpr const char* outbox_columns =
+    "id, incident, event, name, target, audience, state, key, attempts, created, next_attempt,"
+    " finished, owner, lease_until, text, template_source, template_path, context, remote_id,"
+    " error";
 
 // Every statement a run uses more than once, prepared once per connection.
 constexpr int batch_rows = 64;
@@ -204,8 +243,25 @@ public:
     bool incident_exists(const std::string& id) override;
     void record_event(const IncidentEvent& event) override;
     std::vector<IncidentEvent> incident_events(const std::string& id) override;
+    std::optional<Incident> incident(const std::string& id) override;
+    std::vector<Incident> incidents_since(TimePoint from) override;
+    bool enqueue(OutboxRow& row) override;
+    std::vector<OutboxRow> outbox_for_incident(const std::string& incident) override;
+    std::vector<OutboxRow> outbox_in_states(const std::vector<std::string>& states) override;
+    std::optional<OutboxRow> outbox_row(std::int64_t id) override;
+    void update_outbox(const OutboxRow& row) override;
+    std::vector<std::string> recipients_done(std::int64_t outbox_id) override;
+    void record_recipient(std::int64_t outbox_id, const std::string& address,
+                          const std::string& result, const std::string& error) override;
 
 private:
+    // A statement prepared once per connection, keyed by its text's address.
+    sqlite3_stmt* prepared(const char* sql);
+    std::map<const char*, sqlite3_stmt*> prepared_;
+    Incident read_incident(sqlite3_stmt* s);
+    OutboxRow read_outbox(sqlite3_stmt* s);
+    std::vector<OutboxRow> outbox_query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind_fn);
+
     [[noreturn]] void fail(std::string_view what) const;
     [[noreturn]] void fail_data(std::string_view what) const;
     sqlite3_stmt* stmt(Sql which);
@@ -328,6 +384,8 @@ SqliteState::~SqliteState() {
         sqlite3_finalize(s);
     for (auto* s : {counter_one_, counter_batch_, history_one_, history_batch_})
         sqlite3_finalize(s);
+    for (auto& [sql, s] : prepared_)
+        sqlite3_finalize(s);
     sqlite3_close_v2(db_);
 }
 
@@ -419,11 +477,12 @@ void SqliteState::create_schema() {
                     version, schema_version));
         }
         exec(schema_sql, "create schema");
-        if (!found)
-            exec(fmt::format("INSERT INTO meta (name, value) VALUES ('schema_version', '{}')",
-                             schema_version)
-                     .c_str(),
-                 "create schema");
+        // A version-1 file (shopcheck only) has just gained the outbox tables.
+        exec(fmt::format("INSERT INTO meta (name, value) VALUES ('schema_version', '{}')"
+                         " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                         schema_version)
+                 .c_str(),
+             "create schema");
         Use commit(stmt(sql_commit));
         step(commit.get(), "commit");
     } catch (...) {
@@ -747,6 +806,205 @@ std::vector<IncidentEvent> SqliteState::incident_events(const std::string& id) {
         out.push_back(std::move(e));
     }
     return out;
+}
+
+sqlite3_stmt* SqliteState::prepared(const char* sql) {
+    auto [it, inserted] = prepared_.try_emplace(sql, nullptr);
+    if (inserted) {
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr) !=
+            SQLITE_OK) {
+            prepared_.erase(it);
+            fail(fmt::format("prepare \"{}\"", sql));
+        }
+    }
+    return it->second;
+}
+
+Incident SqliteState::read_incident(sqlite3_stmt* s) {
+    Incident inc;
+    inc.id = column_text(s, 0).value_or("");
+    inc.channel = column_text(s, 1).value_or("");
+    inc.severity = column_severity(s, 2);
+    inc.checks = column_checks(s, 3);
+    inc.since = column_time(s, 4, "incidents");
+    inc.until = column_opt_time(s, 5, "incidents");
+    return inc;
+}
+
+std::optional<Incident> SqliteState::incident(const std::string& id) {
+    static constexpr const char* sql =
+        "SELECT id, channel, severity, checks, since, until FROM incidents WHERE id = ?";
+    Use q(prepared(sql));
+    bind(q.get(), 1, id);
+    if (!step(q.get(), "load incident"))
+        return std::nullopt;
+    return read_incident(q.get());
+}
+
+std::vector<Incident> SqliteState::incidents_since(TimePoint from) {
+    static constexpr const char* sql =
+        "SELECT id, channel, severity, checks, since, until FROM incidents"
+        " WHERE until IS NULL OR until >= ? ORDER BY since DESC, id DESC";
+    const std::string text = format_utc(from);
+    Use q(prepared(sql));
+    bind(q.get(), 1, text);
+    std::vector<Incident> out;
+    while (step(q.get(), "load incidents"))
+        out.push_back(read_incident(q.get()));
+    return out;
+}
+
+OutboxRow SqliteState::read_outbox(sqlite3_stmt* s) {
+    OutboxRow r;
+    r.id = sqlite3_column_int64(s, 0);
+    r.incident = column_text(s, 1).value_or("");
+    r.event = column_text(s, 2).value_or("");
+    r.name = column_text(s, 3).value_or("");
+    r.target = column_text(s, 4).value_or("");
+    r.audience = column_text(s, 5).value_or("");
+    r.state = column_text(s, 6).value_or("");
+    r.key = column_text(s, 7).value_or("");
+    r.attempts = sqlite3_column_int(s, 8);
+    r.created = column_time(s, 9, "outbox");
+    r.next_attempt = column_opt_time(s, 10, "outbox");
+    r.finished = column_opt_time(s, 11, "outbox");
+    r.owner = column_text(s, 12).value_or("");
+    r.lease_until = column_opt_time(s, 13, "outbox");
+    r.text = column_text(s, 14).value_or("");
+    r.template_source = column_text(s, 15).value_or("");
+    r.template_path = column_text(s, 16).value_or("");
+    r.context = column_text(s, 17).value_or("{}");
+    r.remote_id = column_text(s, 18).value_or("");
+    r.error = column_text(s, 19).value_or("");
+    return r;
+}
+
+std::vector<OutboxRow> SqliteState::outbox_query(
+    const char* sql, const std::function<void(sqlite3_stmt*)>& bind_fn) {
+    Use q(prepared(sql));
+    bind_fn(q.get());
+    std::vector<OutboxRow> out;
+    while (step(q.get(), "read outbox"))
+        out.push_back(read_outbox(q.get()));
+    return out;
+}
+
+bool SqliteState::enqueue(OutboxRow& row) {
+    static const std::string sql = fmt::format(
+        "INSERT INTO outbox ({}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, ?) ON CONFLICT (incident, name, target) DO NOTHING",
+        outbox_columns);
+    const std::string created = format_utc(row.created);
+    const auto next = row.next_attempt ? std::optional(format_utc(*row.next_attempt)) : std::nullopt;
+    Use q(prepared(sql.c_str()));
+    bind(q.get(), 1, row.incident);
+    bind(q.get(), 2, row.event);
+    bind(q.get(), 3, row.name);
+    bind(q.get(), 4, row.target);
+    bind(q.get(), 5, row.audience);
+    bind(q.get(), 6, row.state);
+    bind(q.get(), 7, row.key);
+    bind(q.get(), 8, static_cast<long long>(row.attempts));
+    bind(q.get(), 9, created);
+    if (next)
+        bind(q.get(), 10, *next);
+    bind(q.get(), 14, row.text);
+    bind(q.get(), 15, row.template_source);
+    bind(q.get(), 16, row.template_path);
+    bind(q.get(), 17, row.context);
+    step(q.get(), fmt::format("queue notice {} of {} for {}", row.name, row.incident, row.target));
+    if (sqlite3_changes(db_) == 0)
+        return false;
+    row.id = sqlite3_last_insert_rowid(db_);
+    return true;
+}
+
+std::vector<OutboxRow> SqliteState::outbox_for_incident(const std::string& incident) {
+    static const std::string sql =
+        fmt::format("SELECT {} FROM outbox WHERE incident = ? ORDER BY id", outbox_columns);
+    return outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, incident); });
+}
+
+std::vector<OutboxRow> SqliteState::outbox_in_states(const std::vector<std::string>& states) {
+    // One statement for any set of states: the set is passed as JSON text and
+    // compared with instr on a delimited list, which both engines can run.
+    static const std::string sql = fmt::format(
+        "SELECT {} FROM outbox WHERE instr(?, ',' || state || ',') > 0 ORDER BY id",
+        outbox_columns);
+    std::string list = ",";
+    for (const auto& st : states)
+        list += st + ",";
+    return outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, list); });
+}
+
+std::optional<OutboxRow> SqliteState::outbox_row(std::int64_t id) {
+    static const std::string sql =
+        fmt::format("SELECT {} FROM outbox WHERE id = ?", outbox_columns);
+    auto rows = outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, static_cast<long long>(id)); });
+    if (rows.empty())
+        return std::nullopt;
+    return std::move(rows.front());
+}
+
+void SqliteState::update_outbox(const OutboxRow& row) {
+    static constexpr const char* sql =
+        "UPDATE outbox SET state = ?, attempts = ?, next_attempt = ?, finished = ?, owner = ?,"
+        " lease_until = ?, remote_id = ?, error = ? WHERE id = ?";
+    auto text = [](const std::optional<TimePoint>& t) {
+        return t ? std::optional(format_utc(*t)) : std::nullopt;
+    };
+    const auto next = text(row.next_attempt);
+    const auto finished = text(row.finished);
+    const auto lease = text(row.lease_until);
+    Use q(prepared(sql));
+    bind(q.get(), 1, row.state);
+    bind(q.get(), 2, static_cast<long long>(row.attempts));
+    if (next)
+        bind(q.get(), 3, *next);
+    if (finished)
+        bind(q.get(), 4, *finished);
+    if (!row.owner.empty())
+        bind(q.get(), 5, row.owner);
+    if (lease)
+        bind(q.get(), 6, *lease);
+    if (!row.remote_id.empty())
+        bind(q.get(), 7, row.remote_id);
+    if (!row.error.empty())
+        bind(q.get(), 8, row.error);
+    bind(q.get(), 9, static_cast<long long>(row.id));
+    step(q.get(), fmt::format("update outbox row {}", row.id));
+    if (sqlite3_changes(db_) == 0)
+        fail_data(fmt::format("outbox row {} does not exist", row.id));
+}
+
+std::vector<std::string> SqliteState::recipients_done(std::int64_t outbox_id) {
+    static constexpr const char* sql =
+        "SELECT address FROM outbox_recipients WHERE outbox = ? ORDER BY address";
+    Use q(prepared(sql));
+    bind(q.get(), 1, static_cast<long long>(outbox_id));
+    std::vector<std::string> out;
+    while (step(q.get(), "read outbox recipients"))
+        out.push_back(column_text(q.get(), 0).value_or(""));
+    return out;
+}
+
+void SqliteState::record_recipient(std::int64_t outbox_id, const std::string& address,
+                                   const std::string& result, const std::string& error) {
+    static constexpr const char* sql =
+        "INSERT INTO outbox_recipients (outbox, address, result, error, time)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (outbox, address) DO UPDATE SET"
+        " result = excluded.result, error = excluded.error, time = excluded.time";
+    const std::string now = format_utc(std::chrono::system_clock::now());
+    transaction([&] {
+        Use q(prepared(sql));
+        bind(q.get(), 1, static_cast<long long>(outbox_id));
+        bind(q.get(), 2, address);
+        bind(q.get(), 3, result);
+        if (!error.empty())
+            bind(q.get(), 4, error);
+        bind(q.get(), 5, now);
+        step(q.get(), "record an e-mail recipient");
+    });
 }
 
 } // namespace

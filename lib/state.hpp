@@ -7,6 +7,7 @@
 #include "lib/incident.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -19,6 +20,34 @@
 namespace shopkit {
 
 using CheckKey = std::pair<std::string, std::string>; // (channel, check)
+
+// One notice in the announcement outbox: created before it is sent, finished
+// after, so a notice goes out once even when runs overlap or one is killed.
+struct OutboxRow {
+    std::int64_t id = 0;
+    std::string incident;  // incident id
+    std::string event;     // opened | updated | resolved | maintenance
+    std::string name;      // unique per (incident, target): "opened", "updated-17", "update-2", "manual-…"
+    std::string target;    // target id
+    std::string audience;  // staff | customers
+    // held (waits for a person) | pending (due, or waiting to retry) | sending (claimed
+    // by a run) | sent | failed (permanent; a person must act) | discarded (by a person)
+    // | dropped (no longer true: the incident ended before it could go out)
+    std::string state = "pending";
+    std::string key;       // UUID: the idempotency key of every attempt
+    int attempts = 0;
+    TimePoint created{};
+    std::optional<TimePoint> next_attempt; // pending: not before this
+    std::optional<TimePoint> finished;     // sent / failed / discarded / dropped
+    std::string owner;                     // sending: "host:pid" of the run that claimed it
+    std::optional<TimePoint> lease_until;  // sending: another run may take it over after this
+    std::string text;                      // the rendered notice
+    std::string template_source;           // for targets that render again (per recipient, HTML)
+    std::string template_path;
+    std::string context;                   // JSON text: the template variables at creation
+    std::string remote_id;
+    std::string error;                     // the last attempt's error
+};
 
 class StateStore {
 public:
@@ -47,6 +76,30 @@ public:
     virtual void record_event(const IncidentEvent& event) = 0;
     // Events of one incident, oldest first.
     virtual std::vector<IncidentEvent> incident_events(const std::string& id) = 0;
+    // One incident, open or not.
+    virtual std::optional<Incident> incident(const std::string& id) = 0;
+    // Incidents open now or active at any time since `from`, newest first.
+    virtual std::vector<Incident> incidents_since(TimePoint from) = 0;
+
+    // The outbox. enqueue inserts a row unless one with the same (incident, name,
+    // target) exists; returns true and sets row.id when it inserted.
+    virtual bool enqueue(OutboxRow& row) = 0;
+    // Rows of one incident (all targets) in creation order.
+    virtual std::vector<OutboxRow> outbox_for_incident(const std::string& incident) = 0;
+    // Rows in any of these states, in creation order.
+    virtual std::vector<OutboxRow> outbox_in_states(const std::vector<std::string>& states) = 0;
+    virtual std::optional<OutboxRow> outbox_row(std::int64_t id) = 0;
+    // Writes a row's mutable fields (state, attempts, next_attempt, finished,
+    // owner, lease_until, remote_id, error).
+    virtual void update_outbox(const OutboxRow& row) = 0;
+
+    // E-mail batches: the recipients of an outbox row already dealt with
+    // (accepted or refused), so a re-run after a kill mails only the rest.
+    virtual std::vector<std::string> recipients_done(std::int64_t outbox_id) = 0;
+    // Records one recipient's result ("sent" | "rejected") at once, in its own
+    // transaction unless one is open.
+    virtual void record_recipient(std::int64_t outbox_id, const std::string& address,
+                                  const std::string& result, const std::string& error) = 0;
 };
 
 // $XDG_STATE_HOME/shopkit/state.db (~/.local/state when unset).

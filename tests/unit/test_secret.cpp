@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 namespace fs = std::filesystem;
+using shopkit::redact;
 using shopkit::resolve_secret;
 using shopkit::SecretRef;
 
@@ -111,4 +112,22 @@ TEST_CASE("secret: a missing, empty or odd file is an error naming it") {
 TEST_CASE("secret: nothing configured is an error") {
     CHECK(SecretRef{}.empty());
     CHECK_THAT(error_of(SecretRef{}), Catch::Contains("no secret given"));
+}
+
+TEST_CASE("secret: every resolved secret, and each part of a secret URL, is redacted") {
+    shopkit::test::ScopedEnv token("SHOPKIT_TEST_REDACT_TOKEN", std::string("tok-1234567890"));
+    shopkit::test::ScopedEnv hook("SHOPKIT_TEST_REDACT_HOOK",
+                                  std::string("https://hooks.example.com/services/T0001/B0002/"
+                                              "XyZsecretPart99?key=abcdefgh12345"));
+    CHECK(redact("nothing known yet: tok-1234567890") == "nothing known yet: tok-1234567890");
+    resolve_secret(SecretRef{SecretRef::Source::env, "SHOPKIT_TEST_REDACT_TOKEN", "t"});
+    resolve_secret(SecretRef{SecretRef::Source::env, "SHOPKIT_TEST_REDACT_HOOK", "t"});
+    CHECK(redact("Bearer tok-1234567890 twice tok-1234567890") == "Bearer [secret] twice [secret]");
+    const std::string hook_url =
+        "https://hooks.example.com/services/T0001/B0002/XyZsecretPart99?key=abcdefgh12345";
+    CHECK(redact("POST " + hook_url + " failed") == "POST [secret] failed");
+    CHECK(redact("no route for /services/T0001/B0002/XyZsecretPart99?key=abcdefgh12345") ==
+          "no route for [secret]");
+    CHECK(redact("token XyZsecretPart99 and abcdefgh12345") == "token [secret] and [secret]");
+    CHECK(redact("hooks.example.com is fine, services too") == "hooks.example.com is fine, services too");
 }

@@ -270,7 +270,7 @@ TEST_CASE("state: the file is in WAL mode and its directory is private") {
     CHECK((st.st_mode & 0777) == 0700);
     RawDb raw(db);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "1");
+    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "2");
 }
 
 TEST_CASE("state: a second run waits for the first one's transaction") {
@@ -366,14 +366,14 @@ TEST_CASE("state: a newer schema is refused") {
     open_sqlite_state(db);
     {
         RawDb raw(db);
-        raw.exec("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
+        raw.exec("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
     }
     try {
         open_sqlite_state(db);
         FAIL("no error");
     } catch (const std::runtime_error& e) {
         CHECK_THAT(std::string(e.what()), Catch::Contains(db.string()) &&
-                                              Catch::Contains("schema version 2") &&
+                                              Catch::Contains("schema version 3") &&
                                               Catch::Contains("newer"));
     }
 }
@@ -440,4 +440,127 @@ TEST_CASE("state: default path follows XDG_STATE_HOME") {
         ::setenv("XDG_STATE_HOME", saved.c_str(), 1);
     else
         ::unsetenv("XDG_STATE_HOME");
+}
+
+namespace {
+
+OutboxRow sample_row(const std::string& name, const std::string& target = "line") {
+    OutboxRow r;
+    r.incident = "own-20260604T0300";
+    r.event = "opened";
+    r.name = name;
+    r.target = target;
+    r.audience = "customers";
+    r.key = "6f1c0a4e-0000-4000-8000-000000000001";
+    r.created = shopkit::test::at("2026-06-04T03:10:00Z");
+    r.text = "【障害のお知らせ】\n本文";
+    r.template_source = "{{x}}";
+    r.template_path = "builtin:ja/opened.mustache";
+    r.context = R"({"x":1})";
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("state: a version-1 file gains the outbox and becomes version 2") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    {
+        RawDb raw(db);
+        raw.exec("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        raw.exec("INSERT INTO meta VALUES ('schema_version', '1')");
+    }
+    auto store = open_sqlite_state(db);
+    OutboxRow row = sample_row("opened");
+    CHECK(store->enqueue(row));
+    RawDb raw(db);
+    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "2");
+}
+
+TEST_CASE("state: the outbox keeps one row per incident, name and target") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    OutboxRow a = sample_row("opened");
+    REQUIRE(store->enqueue(a));
+    CHECK(a.id > 0);
+    OutboxRow again = sample_row("opened");
+    CHECK_FALSE(store->enqueue(again));
+    OutboxRow other = sample_row("opened", "x");
+    CHECK(store->enqueue(other));
+    const auto rows = store->outbox_for_incident("own-20260604T0300");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].text == "【障害のお知らせ】\n本文");
+    CHECK(rows[0].context == R"({"x":1})");
+    CHECK(rows[0].created == shopkit::test::at("2026-06-04T03:10:00Z"));
+    CHECK(rows[1].target == "x");
+}
+
+TEST_CASE("state: outbox rows are updated and found by state") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    OutboxRow a = sample_row("opened");
+    OutboxRow b = sample_row("resolved");
+    REQUIRE(store->enqueue(a));
+    REQUIRE(store->enqueue(b));
+    a.state = "sending";
+    a.attempts = 1;
+    a.owner = "host:42";
+    a.lease_until = shopkit::test::at("2026-06-04T03:25:00Z");
+    store->update_outbox(a);
+    CHECK(store->outbox_in_states({"sending"}).size() == 1);
+    CHECK(store->outbox_in_states({"pending", "sending"}).size() == 2);
+    CHECK(store->outbox_in_states({"sent"}).empty());
+    auto back = store->outbox_row(a.id);
+    REQUIRE(back);
+    CHECK(back->owner == "host:42");
+    CHECK(back->attempts == 1);
+    CHECK(back->lease_until == a.lease_until);
+    back->state = "sent";
+    back->owner.clear();
+    back->lease_until.reset();
+    back->remote_id = "r-1";
+    store->update_outbox(*back);
+    back = store->outbox_row(a.id);
+    CHECK(back->state == "sent");
+    CHECK(back->owner.empty());
+    CHECK_FALSE(back->lease_until);
+    CHECK(back->remote_id == "r-1");
+    CHECK_FALSE(store->outbox_row(9999));
+}
+
+TEST_CASE("state: e-mail recipients are remembered per outbox row") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    OutboxRow a = sample_row("opened", "mail");
+    REQUIRE(store->enqueue(a));
+    store->record_recipient(a.id, "b@example.jp", "sent", "");
+    store->record_recipient(a.id, "a@example.jp", "rejected", "550 no such user");
+    store->record_recipient(a.id, "b@example.jp", "sent", "");
+    CHECK(store->recipients_done(a.id) == std::vector<std::string>{"a@example.jp", "b@example.jp"});
+    CHECK(store->recipients_done(a.id + 1).empty());
+}
+
+TEST_CASE("state: incidents are found by id and by time") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    IncidentEvent old;
+    old.event = "opened";
+    old.incident = {"own-1", "own", Severity::major, {"cart"}, shopkit::test::at("2026-01-01T00:00:00Z"), std::nullopt};
+    old.time = old.incident.since;
+    IncidentEvent now = old;
+    now.incident.id = "own-2";
+    now.incident.since = now.time = shopkit::test::at("2026-06-04T03:00:00Z");
+    store->record_event(old);
+    IncidentEvent end = old;
+    end.event = "resolved";
+    end.incident.until = end.time = shopkit::test::at("2026-01-01T01:00:00Z");
+    store->record_event(end);
+    store->record_event(now);
+    REQUIRE(store->incident("own-1"));
+    CHECK(store->incident("own-1")->until == end.time);
+    CHECK_FALSE(store->incident("nope"));
+    const auto recent = store->incidents_since(shopkit::test::at("2026-06-01T00:00:00Z"));
+    REQUIRE(recent.size() == 1);
+    CHECK(recent[0].id == "own-2");
+    CHECK(store->incidents_since(shopkit::test::at("2025-12-01T00:00:00Z")).size() == 2);
 }
