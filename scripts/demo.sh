@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: sets up, builds, starts a small shop on
 # 127.0.0.1, breaks its cart, and shows shopcheck catching the outage, opening
-# an incident, and resolving it when the cart is back. Nothing leaves the machine.
+# an incident, shopannounce telling staff and customers, and both again when
+# the cart is back. Ends with the notices the outage produced. Nothing leaves
+# the machine: the chat and LINE APIs are stand-ins on the same loopback server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${SHOPKIT_BIN:-}" ]; then
@@ -23,11 +25,14 @@ cat >"$work/shop.toml" <<TOML
 [shop]
 name = "サンプル商店"
 timezone = "Asia/Tokyo"
+language = "ja"
+contact = "support@example.jp"
 state = "$work/state.db"
 
 [policy]
 fail_after = 2       # two failing runs in a row before a check is down
 recover_after = 2    # two passing runs in a row before it is up again
+customer_delay = "10m" # customers hear of an outage after 10 minutes, or at once if critical
 
 [[channel]]
 id = "own"
@@ -49,7 +54,28 @@ url = "$base/flip/rakuten"
 [[channel.check]]
 id = "top"
 expect_text = "カートに入れる"
+
+[[target]]                  # staff: the shop's Slack, told of everything at once
+id = "staff-slack"
+kind = "slack"
+audience = "staff"
+url_env = "DEMO_SLACK_URL"
+
+[[target]]                  # customers: the LINE official account (a broadcast)
+id = "line"
+kind = "line"
+audience = "customers"
+api_base = "$base/hook/line"
+token_env = "DEMO_LINE_TOKEN"
+
+[[target]]                  # customers: a status page hosted anywhere but the shop
+id = "status"
+kind = "statuspage"
+audience = "customers"
+dir = "$work/status"
 TOML
+export DEMO_SLACK_URL="$base/hook/slack/T0DEMO/B0DEMO/demo0not0a0real0hook"
+export DEMO_LINE_TOKEN="demo-not-a-real-token"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 check() {
@@ -59,6 +85,16 @@ check() {
   printf '(exit %d)\n' "$rc"
 }
 control() { curl -fsS -X POST "$base/control?path=$1&status=$2" >/dev/null; }
+# shopcheck's records piped into shopannounce, as the crontab line does.
+check_and_tell() {
+  printf '$ shopcheck --format jsonl | shopannounce --format text\n'
+  set +e
+  "$bin/shopcheck" -c "$work/shop.toml" --format jsonl \
+    | "$bin/shopannounce" -c "$work/shop.toml" --format text
+  local rc=${PIPESTATUS[1]}
+  set -e
+  printf '(shopannounce exit %d)\n' "$rc"
+}
 
 step "1. A quiet minute: every channel answers"
 check
@@ -70,15 +106,36 @@ check
 step "3. A minute later it still fails: the check is down, an incident opens (exit 2, CRITICAL)"
 check --format jsonl
 
-step "4. What a monitoring system sees"
+step "4. The same minute, piped into shopannounce: the cart is critical, so staff and customers hear at once"
+# (shopcheck ran above; this run of it sees the same outage, the incident is already open)
+check_and_tell
+
+step "5. What a monitoring system sees"
 check --format nagios
 
-step "5. The platform recovers; after recover_after passing runs the incident is resolved"
+step "6. The platform recovers; after recover_after passing runs the incident is resolved and announced"
 control /flip/cart clear
 check
-check --format jsonl
+check_and_tell
 
-step "6. What the state database remembers (sqlite3 $work/state.db)"
+step "7. What the state database remembers (sqlite3 $work/state.db)"
 sqlite3 -header -column "$work/state.db" \
   "SELECT id, channel, severity, checks, since, until FROM incidents;
-   SELECT incident, event, time, severity FROM incident_events ORDER BY id;"
+   SELECT incident, event, time, severity FROM incident_events ORDER BY id;
+   SELECT id, target, name, state, attempts FROM outbox ORDER BY id;"
+
+step "8. The notices the outage produced"
+curl -fsS "$base/_hooks" | /usr/bin/python3 -c '
+import json, sys
+for hook in json.load(sys.stdin):
+    body = hook["body"]
+    if hook["path"].startswith("/hook/slack"):
+        where, text = "Slack (staff)", body.get("text", "")
+    else:
+        where = "LINE broadcast (customers)"
+        text = "\n".join(m.get("text", "") for m in body.get("messages", []))
+    print(f"--- {where}\n{text}\n")
+'
+echo "--- Status page: $work/status/"
+ls "$work/status"
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({k: d[k] for k in list(d)[:3]}, ensure_ascii=False, indent=1))' "$work/status/status.json"

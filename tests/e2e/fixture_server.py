@@ -31,6 +31,9 @@ Routes (GET unless said otherwise):
                       from now on GET /x answers N (2xx: the /ok page); status=clear
                       removes the override. Works for every path.
   /_stats             JSON {path: requests seen}, for tests that want to know a probe arrived
+  POST /hook/<name>…  an API stand-in for the demo: keeps the JSON body, answers "ok"
+                      (Slack's answer) under /hook/slack, else {} as JSON
+  /_hooks             JSON [{"path": …, "body": …}, …] of every hook POST, in order
 """
 
 import argparse
@@ -82,6 +85,8 @@ overrides = {}          # path -> status, set by POST /control
 overrides_lock = threading.Lock()
 stats = {}              # path -> requests seen
 stats_lock = threading.Lock()
+hooks = []              # POST /hook/<name> bodies, in order
+hooks_lock = threading.Lock()
 verbose = False
 
 
@@ -257,7 +262,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urllib.parse.urlsplit(self.path)
-        self.read_request_body()
+        raw = self.read_request_body()
+        if url.path.startswith("/hook/"):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            with hooks_lock:
+                hooks.append({"path": url.path, "body": body})
+            if url.path.startswith("/hook/slack"):
+                self.send_body(200, "ok", "text/plain")
+            else:
+                self.send_body(200, "{}", "application/json")
+            return
         if url.path != "/control":
             self.send_body(404, ERROR_PAGE.format(status=404))
             return
@@ -296,6 +313,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_stats":
             with stats_lock:
                 body = json.dumps(stats)
+            self.send_body(200, body, "application/json")
+        elif path == "/_hooks":
+            with hooks_lock:
+                body = json.dumps(hooks, ensure_ascii=False)
             self.send_body(200, body, "application/json")
         elif path in ("/ok", "/", "/flip") or path.startswith("/flip/"):
             self.send_body(200, OK_PAGE)

@@ -26,12 +26,16 @@ SOURCE = os.environ.get("SHOPKIT_SOURCE", os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("SHOPKIT_BIN", "")
 
 
-def shopcheck_path():
-    """The built shopcheck; raises when SHOPKIT_BIN does not hold one."""
-    path = os.path.join(BIN, "shopcheck")
+def program_path(name="shopcheck"):
+    """A built program; raises when SHOPKIT_BIN does not hold it."""
+    path = os.path.join(BIN, name)
     if not BIN or not os.access(path, os.X_OK):
-        raise RuntimeError(f"no shopcheck at {path!r}: set SHOPKIT_BIN to the build's tools/ dir")
+        raise RuntimeError(f"no {name} at {path!r}: set SHOPKIT_BIN to the build's tools/ dir")
     return path
+
+
+def shopcheck_path():
+    return program_path("shopcheck")
 
 
 # Nothing of the caller's environment that could change the outcome: no proxy,
@@ -122,7 +126,9 @@ def _read_line(stream, timeout):
 class Result:
     """What one run of shopcheck did."""
 
-    def __init__(self, args, status, stdout, stderr, elapsed, maxrss_kb, killed):
+    def __init__(self, args, status, stdout, stderr, elapsed, maxrss_kb, killed,
+                 program="shopcheck"):
+        self.program = program
         self.args = args
         self.status = status
         self.stdout = stdout
@@ -154,7 +160,7 @@ class Result:
         return found[0]
 
     def __str__(self):
-        return (f"$ shopcheck {' '.join(self.args)}\nexit {self.status} after "
+        return (f"$ {self.program} {' '.join(self.args)}\nexit {self.status} after "
                 f"{self.elapsed:.2f}s{' (killed: timeout)' if self.killed else ''}\n"
                 f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}---")
 
@@ -198,14 +204,21 @@ class Sandbox:
         merged.update(env or {})
         return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin)
 
+    def announce(self, *args, env=None, timeout=30.0, stdin=None):
+        """Runs the built shopannounce (stdin: text/bytes for it to read, else /dev/null)."""
+        merged = dict(self.env)
+        merged.update(env or {})
+        return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin,
+                             program="shopannounce")
+
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_shopcheck(args, env, timeout=30.0, cwd=None, stdin=None):
-    """Runs the built shopcheck, kills it after `timeout` s. Peak RSS of the child
-    comes from wait4's rusage (kB on Linux)."""
-    argv = [shopcheck_path()] + [str(a) for a in args]
+def run_shopcheck(args, env, timeout=30.0, cwd=None, stdin=None, program="shopcheck"):
+    """Runs a built program (shopcheck by default), kills it after `timeout` s. Peak
+    RSS of the child comes from wait4's rusage (kB on Linux)."""
+    argv = [program_path(program)] + [str(a) for a in args]
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
@@ -246,7 +259,7 @@ def run_shopcheck(args, env, timeout=30.0, cwd=None, stdin=None):
         t.join()
     return Result(args, proc.returncode, outputs["out"].decode("utf-8", "replace"),
                   outputs["err"].decode("utf-8", "replace"), elapsed, rusage.ru_maxrss,
-                  killed.is_set())
+                  killed.is_set(), program)
 
 
 def run_parallel(calls):

@@ -1,5 +1,6 @@
-"""The README's first command: the demo runs on its embedded defaults and
-shows the outage caught, opened and resolved."""
+"""The README's first command: the demo runs on its embedded defaults, shows the
+outage caught, opened, announced, resolved and announced again, and ends with
+the notices it produced."""
 
 import os
 import re
@@ -8,7 +9,7 @@ import unittest
 
 
 class Demo(unittest.TestCase):
-    def test_demo_catches_opens_and_resolves(self):
+    def test_demo_catches_announces_and_resolves(self):
         root = os.environ.get("SHOPKIT_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
         env = dict(os.environ, NO_COLOR="1")
         proc = subprocess.run(["bash", os.path.join(root, "scripts", "demo.sh")], env=env,
@@ -16,12 +17,24 @@ class Demo(unittest.TestCase):
         out = proc.stdout
         self.assertEqual(proc.returncode, 0, out + proc.stderr)
         statuses = re.findall(r"^\(exit (\d+)\)$", out, re.M)
-        # quiet, first failure (not confirmed), confirmed down, nagios, recovering, recovered
-        self.assertEqual(statuses, ["0", "0", "2", "2", "2", "0"], out)
+        # quiet, first failure (not confirmed), confirmed down, nagios, recovering
+        self.assertEqual(statuses, ["0", "0", "2", "2", "2"], out)
+        self.assertEqual(re.findall(r"^\(shopannounce exit (\d+)\)$", out, re.M), ["0", "0"], out)
         self.assertRegex(out, r'"type":"incident","event":"opened","id":"own-\d{8}T\d{4}"')
-        self.assertRegex(out, r'"event":"resolved","id":"own-\d{8}T\d{4}"')
         self.assertIn("SHOPCHECK CRITICAL - ", out)
         self.assertRegex(out, r"own-\d{8}T\d{4}\s+own\s+critical\s+\[\"cart\"\]")
+        # Each target told once of the outage and once of the recovery.
+        for target in ("staff-slack", "line", "status"):
+            self.assertRegex(out, rf"(?m)^sent\s+#\d+\s+{target}\s+\S+\s+opened\s+own-")
+            self.assertRegex(out, rf"(?m)^sent\s+#\d+\s+{target}\s+\S+\s+resolved\s+own-")
+        notices = out.split("== 8. The notices the outage produced", 1)[1]
+        self.assertEqual(notices.count("--- Slack (staff)"), 2, notices)
+        self.assertEqual(notices.count("--- LINE broadcast (customers)"), 2, notices)
+        self.assertIn("【障害のお知らせ】", notices)
+        self.assertIn("【復旧のお知らせ】", notices)
+        self.assertIn("楽天市場店", notices)  # where customers can still buy
+        self.assertIn("index.html", notices)
+        self.assertNotIn("demo0not0a0real0hook", out + proc.stderr)
 
 
 if __name__ == "__main__":

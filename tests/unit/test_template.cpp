@@ -1,0 +1,128 @@
+#include "lib/template.hpp"
+
+#include "lib/error.hpp"
+#include "lib/text_limits.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+using namespace shopkit;
+using shopkit::test::TempDir;
+
+TEST_CASE("template: plain text is not HTML-escaped, HTML is") {
+    const Template t{"{{shop.name}}: {{&raw}} {{text}}", "t"};
+    const nlohmann::json ctx = {{"shop", {{"name", "A&B <Store>"}}}, {"raw", "<b>"}, {"text", "\"q\""}};
+    CHECK(render_template(t, ctx) == "A&B <Store>: <b> \"q\"");
+    CHECK(render_template(t, ctx, true) == "A&amp;B &lt;Store&gt;: <b> &quot;q&quot;");
+}
+
+TEST_CASE("template: sections, booleans, lists and list indexes") {
+    const Template t{"{{#has}}[{{#alts}}{{name}}={{url}};{{/alts}}]{{/has}}{{^has}}none{{/has}}"
+                     " first={{alts.0.name}} second={{alts.1.url}} missing={{alts.5.name}}",
+                     "t"};
+    nlohmann::json ctx = {{"has", true},
+                          {"alts", {{{"name", "楽天市場店"}, {"url", "https://r"}},
+                                    {{"name", "Amazon"}, {"url", "https://a"}}}}};
+    CHECK(render_template(t, ctx) ==
+          "[楽天市場店=https://r;Amazon=https://a;] first=楽天市場店 second=https://a missing=");
+    ctx["has"] = false;
+    ctx["alts"] = nlohmann::json::array();
+    CHECK(render_template(t, ctx) == "none first= second= missing=");
+}
+
+TEST_CASE("template: a syntax error names the template") {
+    const Template t{"{{#open}} never closed", "/shop/templates/opened.mustache"};
+    try {
+        render_template(t, nlohmann::json::object());
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.status() == 78);
+        CHECK_THAT(std::string(e.what()), Catch::Contains("/shop/templates/opened.mustache"));
+    }
+}
+
+TEST_CASE("template: the shop's directory first, then kind-specific before generic") {
+    TempDir dir;
+    std::ofstream(dir.path() / "opened.mustache") << "shop generic";
+    std::filesystem::create_directory(dir.path() / "ja");
+    std::ofstream(dir.path() / "ja" / "resolved.line.mustache") << "shop ja line";
+    TemplateSearch s{dir.path(), "ja"};
+    CHECK(find_template(s, "opened", "x").source == "shop generic");
+    const Template r = find_template(s, "resolved", "line");
+    CHECK(r.source == "shop ja line");
+    CHECK(r.path == (dir.path() / "ja" / "resolved.line.mustache").string());
+}
+
+TEST_CASE("template: shipped templates are built in for both languages") {
+    for (const char* lang : {"ja", "en"}) {
+        for (const char* event : {"opened", "updated", "resolved", "maintenance"}) {
+            const Template t = find_template(TemplateSearch{std::nullopt, lang}, event, "line");
+            CHECK_FALSE(t.source.empty());
+            CHECK(builtin_template(std::string(lang) + "/" + event + ".mustache"));
+        }
+    }
+    const Template ja = find_template(TemplateSearch{std::nullopt, "ja"}, "opened", "email");
+    CHECK_THAT(ja.source, Catch::Contains("障害"));
+}
+
+TEST_CASE("template: no template and bad names are config errors") {
+    CHECK_THROWS_AS(find_template(TemplateSearch{std::nullopt, "en"}, "exploded", "line"), Error);
+    CHECK_THROWS_AS(find_template(TemplateSearch{std::nullopt, "en"}, "opened", "../../etc/passwd"),
+                    Error);
+}
+
+TEST_CASE("template: an empty string is false in a section and nothing in a variable") {
+    const Template t{"[{{#message}}■お知らせ\n{{message}}{{/message}}]({{message}})", "t"};
+    CHECK(render_template(t, {{"message", ""}}) == "[]()");
+    CHECK(render_template(t, {{"message", "明日"}}) == "[■お知らせ\n明日](明日)");
+}
+
+namespace {
+
+// A long notice a real shop may well produce: long names, every check affected,
+// two alternatives, the next update set, no message.
+nlohmann::json worst_context(const std::string& language, const std::string& event) {
+    const std::string long_name = language == "ja" ? "藍染手ぬぐい こうぼう 公式オンラインショップ"
+                                                   : "Aizome Tenugui Workshop Online Store";
+    nlohmann::json alt = nlohmann::json::array();
+    for (int i = 0; i < 2; ++i)
+        alt.push_back({{"id", "alt"},
+                       {"name", long_name},
+                       {"url", "https://www.rakuten.co.jp/aizome-koubou/"}});
+    return {{"event", event},
+            {event, true},
+            {"shop", {{"name", long_name}, {"contact", "support@aizome-tenugui.example.jp"}}},
+            {"channel", {{"id", "own"}, {"name", long_name}, {"url", "https://shop.example.jp/"}}},
+            {"incident",
+             {{"id", "own-20260604T0300"},
+              {"severity", "critical"},
+              {"severity_text", "重大な障害（ご注文いただけない状態）"},
+              {"critical", true},
+              {"checks_text", language == "ja" ? "トップページ、商品ページ、カート、ご注文手続き"
+                                               : "top page, product pages, cart, checkout"},
+              {"since", language == "ja" ? "2026年12月10日 23:59" : "10 December 2026 23:59"},
+              {"until", language == "ja" ? "2026年12月11日 03:45" : "11 December 2026 03:45"},
+              {"duration", language == "ja" ? "3時間46分" : "3 h 46 min"},
+              {"timezone", "JST"}}},
+            {"next_update", language == "ja" ? "2026年12月11日 00:59" : "11 December 2026 00:59"},
+            {"has_alternatives", true},
+            {"alternatives", alt},
+            {"message", ""}};
+}
+
+} // namespace
+
+TEST_CASE("template: shipped X and Bluesky notices fit their limits even for a long-named shop") {
+    for (const char* lang : {"ja", "en"}) {
+        for (const char* event : {"opened", "updated", "resolved", "maintenance"}) {
+            INFO(lang << " " << event);
+            const TemplateSearch s{std::nullopt, lang};
+            const auto ctx = worst_context(lang, event);
+            CHECK(x_weighted_length(render_template(find_template(s, event, "x"), ctx)) <= 280);
+            CHECK(count_graphemes(render_template(find_template(s, event, "bluesky"), ctx)) <= 300);
+            CHECK(mastodon_length(render_template(find_template(s, event, "mastodon"), ctx)) <= 500);
+        }
+    }
+}
