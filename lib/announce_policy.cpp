@@ -49,20 +49,17 @@ PolicyDecision decide(const TargetConfig& target, const PolicyConfig& policy,
     const bool resolved = incident.until.has_value();
     const bool fresh_end = resolved && now - *incident.until <= stale_after;
     const OutboxRow* opened = find_row(rows, "opened");
-    // Only what happened after this target was first told is news to it.
-    const std::optional<TimePoint> first_told =
-        rows.empty() ? std::nullopt
-                     : std::optional(std::min_element(rows.begin(), rows.end(),
-                                                      [](const auto& a, const auto& b) {
-                                                          return a.created < b.created;
-                                                      })->created);
+    // Only what happened after this target was first told is news to it (max: never told).
+    TimePoint first_told = TimePoint::max();
+    for (const auto& r : rows)
+        first_told = std::min(first_told, r.created);
 
     if (target.audience == "staff") {
         if (!opened && (!resolved || fresh_end))
             d.due.push_back({"opened", "opened"});
         for (std::size_t i = 0; i < events.size(); ++i) {
             const auto& e = events[i];
-            if (e.event != "updated" || !first_told || e.time < *first_told)
+            if (e.event != "updated" || e.time < first_told)
                 continue;
             const std::string name = fmt::format("updated-{}", i);
             if (!find_row(rows, name))

@@ -149,30 +149,23 @@ SiteSnapshot cleaned(const SiteSnapshot& in) {
 
 // ---------------------------------------------------------------- time in the shop's zone
 
-// libstdc++ 12 has no zoned_time; the zone is applied through TZ for the whole
-// render (one tzset, not one per time), as lib/clock.cpp does.
+// The shop's zone for the whole render; times are converted by lib/clock.
+thread_local std::string render_zone;
+
 class ZoneScope {
   public:
     explicit ZoneScope(const std::string& tz) {
-        if (const char* old = std::getenv("TZ"))
-            old_ = old;
+        old_ = render_zone;
         utc_ = tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz);
-        ::setenv("TZ", utc_ ? "UTC0" : (":" + tz).c_str(), 1);
-        ::tzset();
+        render_zone = utc_ ? std::string() : tz;
     }
-    ~ZoneScope() {
-        if (old_)
-            ::setenv("TZ", old_->c_str(), 1);
-        else
-            ::unsetenv("TZ");
-        ::tzset();
-    }
+    ~ZoneScope() { render_zone = old_; }
     ZoneScope(const ZoneScope&) = delete;
     ZoneScope& operator=(const ZoneScope&) = delete;
     bool utc() const { return utc_; }
 
   private:
-    std::optional<std::string> old_;
+    std::string old_;
     bool utc_ = true;
 };
 
@@ -184,18 +177,15 @@ struct Local {
 };
 
 Local local(TimePoint t) {
-    const std::time_t tt =
-        std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
-    std::tm tm{};
-    ::localtime_r(&tt, &tm);
+    const LocalTime lt = local_time(t, render_zone);
     Local l;
-    l.year = tm.tm_year + 1900;
-    l.month = tm.tm_mon + 1;
-    l.day = tm.tm_mday;
-    l.hour = tm.tm_hour;
-    l.minute = tm.tm_min;
-    l.offset = tm.tm_gmtoff;
-    l.abbrev = tm.tm_zone ? tm.tm_zone : "";
+    l.year = lt.year;
+    l.month = lt.month;
+    l.day = lt.day;
+    l.hour = lt.hour;
+    l.minute = lt.minute;
+    l.offset = lt.offset;
+    l.abbrev = lt.zone;
     const std::chrono::year_month_day ymd{std::chrono::year{l.year},
                                           std::chrono::month{unsigned(l.month)},
                                           std::chrono::day{unsigned(l.day)}};
@@ -203,20 +193,8 @@ Local local(TimePoint t) {
     return l;
 }
 
-// RFC 3339 with the zone's offset.
-std::string iso(TimePoint t) {
-    const Local l = local(t);
-    const std::time_t tt =
-        std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
-    std::tm tm{};
-    ::localtime_r(&tt, &tm);
-    std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", l.year, l.month, l.day,
-                                  l.hour, l.minute, tm.tm_sec);
-    if (l.offset == 0)
-        return out + "Z";
-    const long a = l.offset < 0 ? -l.offset : l.offset;
-    return out + fmt::format("{}{:02}:{:02}", l.offset < 0 ? '-' : '+', a / 3600, (a % 3600) / 60);
-}
+// RFC 3339 with the zone's offset ("Z" in UTC).
+std::string iso(TimePoint t) { return format_local(t, render_zone); }
 
 const std::array<const char*, 12> month_names = {"January",   "February", "March",    "April",
                                                  "May",       "June",     "July",     "August",

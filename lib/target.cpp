@@ -7,12 +7,68 @@
 #include <fmt/core.h>
 
 #include <map>
+#include <stdexcept>
+#include <utility>
 
 namespace shopkit {
 
 std::optional<std::string> Target::refuse(const Notice&) const { return std::nullopt; }
 
 std::string Target::preview(const Notice& notice) const { return notice.text; }
+
+Millis target_timeout(const TargetConfig& config) {
+    const auto it = config.params.find("timeout");
+    if (it == config.params.end())
+        return std::chrono::seconds(30);
+    try {
+        const Millis d = parse_duration(it->second);
+        if (d.count() > 0)
+            return d;
+    } catch (const std::invalid_argument&) {
+    }
+    throw config_error(
+        fmt::format("{}: target '{}': bad timeout \"{}\"", config.where, config.id, it->second));
+}
+
+TimePoint target_now(const TargetEnv& env) {
+    return env.clock ? env.clock->now() : Clock().now();
+}
+
+HttpTarget::HttpTarget(const TargetConfig& config, const TargetEnv& env)
+    : config_(config), env_(env), timeout_(target_timeout(config)) {
+    if (const auto it = config.params.find("ca_file"); it != config.params.end())
+        ca_file_ = it->second;
+}
+
+SendResult HttpTarget::send(const Notice& notice) {
+    // The runner asks refuse() first too; this keeps a direct caller from
+    // posting what the service would cut or reject.
+    if (auto why = refuse(notice)) {
+        SendResult r;
+        r.outcome = SendResult::Outcome::failed;
+        r.error = *why;
+        return r;
+    }
+    return deliver(notice);
+}
+
+TimePoint HttpTarget::now() const { return target_now(env_); }
+
+HttpRequest HttpTarget::request(std::string method, std::string url) const {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.url = std::move(url);
+    r.timeout = timeout_;
+    r.ca_file = ca_file_;
+    return r;
+}
+
+HttpRequest HttpTarget::json_request(std::string url, const nlohmann::json& body) const {
+    HttpRequest r = request("POST", std::move(url));
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return r;
+}
 
 std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv& env) {
     using Factory = std::unique_ptr<Target> (*)(const TargetConfig&, const TargetEnv&);

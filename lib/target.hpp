@@ -77,6 +77,40 @@ public:
     virtual SendResult send(const Notice& notice) = 0;
 };
 
+// The target's `timeout` param (a positive duration), else 30 s. Throws
+// config_error naming config.where for a value parse_duration refuses.
+Millis target_timeout(const TargetConfig& config);
+// env.clock's time, else the system clock's.
+TimePoint target_now(const TargetEnv& env);
+
+// The skeleton every HTTP API target shares. Reads `timeout` and `ca_file` once,
+// no secret (resolve them in deliver()); send() gives a notice refuse() turns
+// down as `failed` without a request, else returns deliver(). One HttpClient per
+// target, so a batch reuses its connection.
+class HttpTarget : public Target {
+public:
+    SendResult send(const Notice& notice) final;
+
+protected:
+    HttpTarget(const TargetConfig& config, const TargetEnv& env);
+    // Posts a notice refuse() accepted; same contract as Target::send.
+    virtual SendResult deliver(const Notice& notice) = 0;
+
+    TimePoint now() const;
+    // A request with the target's timeout and ca_file, no header or body yet.
+    HttpRequest request(std::string method, std::string url) const;
+    // A POST of `body` (invalid UTF-8 replaced) with Content-Type: application/json.
+    HttpRequest json_request(std::string url, const nlohmann::json& body) const;
+
+    TargetConfig config_;
+    TargetEnv env_;
+    HttpClient http_;
+
+private:
+    Millis timeout_;
+    std::string ca_file_;
+};
+
 // The target for `config.kind`. Throws config_error for a target that lacks a key
 // its kind needs (naming config.where). Reads no secret yet.
 std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv& env);

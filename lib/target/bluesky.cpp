@@ -190,11 +190,10 @@ std::string xrpc_message(const HttpResponse& response) {
     return {};
 }
 
-class BlueskyTarget final : public Target {
+class BlueskyTarget final : public HttpTarget {
   public:
     BlueskyTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)),
-          base_(api_base(config, "https://bsky.social")),
+        : HttpTarget(config, env), base_(api_base(config, "https://bsky.social")),
           handle_(required_param(config, "handle")) {
         need_secret(config, "password");
         if (env.config)
@@ -213,7 +212,8 @@ class BlueskyTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         password_ = required_secret(config_, "password");
         SendResult result = post(notice);
         result.error = mask_secrets(result.error,
@@ -222,8 +222,6 @@ class BlueskyTarget final : public Target {
     }
 
   private:
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
     // The outbox row's creation time: the same on every attempt, in every run.
     TimePoint created(const Notice& notice) const {
         if (env_.state && notice.outbox_id != 0)
@@ -272,12 +270,9 @@ class BlueskyTarget final : public Target {
     // Logs in; nullopt on success, else why not.
     std::optional<SendResult> login() {
         session_.reset();
-        HttpRequest request;
-        request.url = join_url(base_, "/xrpc/com.atproto.server.createSession");
-        request.timeout = timeout_;
-        request.headers = {{"Content-Type", "application/json"}};
-        request.body = nlohmann::json{{"identifier", handle_}, {"password", password_}}.dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const HttpRequest request =
+            json_request(join_url(base_, "/xrpc/com.atproto.server.createSession"),
+                         {{"identifier", handle_}, {"password", password_}});
         const HttpResponse response = http_.send(request);
         SendResult result = classify(response, "login");
         if (result.outcome != SendResult::Outcome::sent) {
@@ -310,12 +305,10 @@ class BlueskyTarget final : public Target {
     }
 
     HttpResponse get_record(const std::string& rkey) {
-        HttpRequest request;
-        request.method = "GET";
-        request.url = join_url(base_, "/xrpc/com.atproto.repo.getRecord") +
-                      "?repo=" + percent_encode(session_->did) +
-                      "&collection=" + percent_encode(collection) + "&rkey=" + percent_encode(rkey);
-        request.timeout = timeout_;
+        HttpRequest request =
+            this->request("GET", join_url(base_, "/xrpc/com.atproto.repo.getRecord") +
+                                     "?repo=" + percent_encode(session_->did) + "&collection=" +
+                                     percent_encode(collection) + "&rkey=" + percent_encode(rkey));
         request.headers = {{"Authorization", "Bearer " + session_->access_jwt}};
         return http_.send(request);
     }
@@ -384,17 +377,13 @@ class BlueskyTarget final : public Target {
     }
 
     HttpResponse create(const Notice& notice, const std::string& rkey) {
-        HttpRequest request;
-        request.url = join_url(base_, "/xrpc/com.atproto.repo.createRecord");
-        request.timeout = timeout_;
-        request.headers = {{"Authorization", "Bearer " + session_->access_jwt},
-                           {"Content-Type", "application/json"}};
-        nlohmann::json body = {
-            {"repo", session_->did},
-            {"collection", std::string(collection)},
-            {"rkey", rkey},
-            {"record", bluesky_post_record(notice.text, format_utc(now()), language_)}};
-        request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        HttpRequest request = json_request(
+            join_url(base_, "/xrpc/com.atproto.repo.createRecord"),
+            {{"repo", session_->did},
+             {"collection", std::string(collection)},
+             {"rkey", rkey},
+             {"record", bluesky_post_record(notice.text, format_utc(now()), language_)}});
+        request.headers.emplace_back("Authorization", "Bearer " + session_->access_jwt);
         return http_.send(request);
     }
 
@@ -405,15 +394,11 @@ class BlueskyTarget final : public Target {
         return result;
     }
 
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
     std::string base_;
     std::string handle_;
     std::string language_;
     std::string password_;
     std::optional<Session> session_;
-    HttpClient http_;
 };
 
 } // namespace

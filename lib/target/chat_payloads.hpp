@@ -22,10 +22,6 @@ namespace shopkit::targets {
 
 // ---- shared (webhook.cpp) ----
 
-// The target's `timeout` (a duration), else 30 s. Throws config_error naming
-// config.where for a value parse_duration refuses.
-Millis target_timeout(const TargetConfig& config);
-
 // Throws config_error "WHERE: target 'ID' (KIND) needs 'NAME_env' or 'NAME_file'"
 // when the secret NAME is not configured (reads nothing: for constructors).
 void need_secret(const TargetConfig& config, const std::string& name);

@@ -48,10 +48,9 @@ std::optional<Millis> discord_retry_after(const HttpResponse& response, TimePoin
 
 namespace {
 
-class DiscordTarget final : public Target {
+class DiscordTarget final : public HttpTarget {
   public:
-    DiscordTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)) {
+    DiscordTarget(const TargetConfig& config, const TargetEnv& env) : HttpTarget(config, env) {
         need_secret(config, "url");
     }
 
@@ -64,14 +63,11 @@ class DiscordTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string url = required_secret(config_, "url");
-        HttpRequest request;
-        request.url = discord_url(url);
-        request.timeout = timeout_;
-        request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "shopkit"}};
-        request.body = discord_payload(notice.text)
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        HttpRequest request = json_request(discord_url(url), discord_payload(notice.text));
+        request.headers.emplace_back("User-Agent", "shopkit");
         const HttpResponse response = http_.send(request);
         const TimePoint t = now();
         SendResult result = classify_http(response, t);
@@ -86,14 +82,6 @@ class DiscordTarget final : public Target {
         result.error = mask_secrets(result.error, {url});
         return result;
     }
-
-  private:
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
-    HttpClient http_;
 };
 
 } // namespace

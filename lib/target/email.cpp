@@ -239,13 +239,7 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
     if (username_.empty() && has_password)
         throw config_error(fmt::format("{}: a password needs 'username' (SMTP AUTH)", who));
 
-    if (auto t = param("timeout")) {
-        try {
-            timeout_ = parse_duration(*t);
-        } catch (const std::invalid_argument& e) {
-            throw config_error(fmt::format("{}: 'timeout': {}", who, e.what()));
-        }
-    }
+    timeout_ = target_timeout(config);
 
     for (const std::string& item : string_list(config, "to")) {
         auto box = mime::parse_mailbox(item);
@@ -372,8 +366,8 @@ mime::Message EmailTarget::message_for(const Notice& notice, json& context,
     m.body = body;
     m.from = from_;
     m.to = to.mailbox;
-    const TimePoint now = env_.clock ? env_.clock->now() : std::chrono::system_clock::now();
-    m.date = mime::rfc5322_date(now, env_.config ? env_.config->shop.timezone : std::string());
+    m.date = mime::rfc5322_date(target_now(env_),
+                                env_.config ? env_.config->shop.timezone : std::string());
     m.message_id = mime::message_id(notice.key, to.mailbox.address, domain_);
     m.unsubscribe_mailto = unsubscribe_mailto_;
     m.unsubscribe_url = unsubscribe_url_;

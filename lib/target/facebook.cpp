@@ -27,15 +27,9 @@ namespace shopkit::targets {
 namespace {
 
 using json = nlohmann::json;
-using namespace std::chrono_literals;
 
 constexpr std::size_t max_chars = 63206;
 constexpr const char* graph_version = "/v19.0";
-
-Millis request_timeout(const TargetConfig& config) {
-    const auto it = config.params.find("timeout");
-    return it == config.params.end() ? Millis(30s) : parse_duration(it->second);
-}
 
 // The largest estimated_time_to_regain_access (minutes) anywhere in `j`.
 void regain_minutes(const json& j, std::optional<long long>& minutes) {
@@ -64,14 +58,11 @@ std::optional<Millis> regain_access(const HttpResponse& res) {
     return Millis(std::chrono::minutes(std::min<long long>(*minutes, 24 * 60)));
 }
 
-class FacebookTarget final : public Target {
+class FacebookTarget final : public HttpTarget {
   public:
     FacebookTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), base_(api_base(config, "https://graph.facebook.com")),
-          page_id_(required_param(config, "page_id")), timeout_(request_timeout(config)) {
-        if (const auto it = config.params.find("ca_file"); it != config.params.end())
-            ca_file_ = it->second;
-    }
+        : HttpTarget(config, env), base_(api_base(config, "https://graph.facebook.com")),
+          page_id_(required_param(config, "page_id")) {}
 
     std::optional<std::string> refuse(const Notice& notice) const override {
         if (notice.text.empty())
@@ -83,27 +74,16 @@ class FacebookTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
-        if (auto why = refuse(notice)) {
-            SendResult r;
-            r.outcome = SendResult::Outcome::failed;
-            r.error = *why;
-            return r;
-        }
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
-        HttpRequest req;
-        req.method = "POST";
-        req.url =
-            join_url(base_, std::string(graph_version) + "/" + percent_encode(page_id_) + "/feed");
+        HttpRequest req = request("POST", join_url(base_, std::string(graph_version) + "/" +
+                                                              percent_encode(page_id_) + "/feed"));
         req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
         req.body = form_encode({{"message", notice.text}, {"access_token", token}});
-        req.timeout = timeout_;
-        req.ca_file = ca_file_;
         const HttpResponse res = http_.send(req);
 
-        const TimePoint now =
-            env_.clock != nullptr ? env_.clock->now() : std::chrono::system_clock::now();
-        SendResult r = classify_http(res, now);
+        SendResult r = classify_http(res, now());
         if (!res.transfer_ok)
             return r;
         const json body = json::parse(res.body, nullptr, false);
@@ -144,13 +124,8 @@ class FacebookTarget final : public Target {
     }
 
   private:
-    TargetConfig config_;
-    TargetEnv env_;
     std::string base_;
     std::string page_id_;
-    Millis timeout_;
-    std::string ca_file_;
-    HttpClient http_;
 };
 
 } // namespace

@@ -52,11 +52,6 @@ constexpr int publish_tries = 4;          // media not ready: try again this oft
 constexpr Millis not_ready_wait = 1500ms; // between those tries
 constexpr std::string_view marker = "instagram:";
 
-Millis request_timeout(const TargetConfig& config) {
-    const auto it = config.params.find("timeout");
-    return it == config.params.end() ? Millis(30s) : parse_duration(it->second);
-}
-
 bool truthy(const TargetConfig& config, const char* name) {
     const auto it = config.params.find(name);
     return it != config.params.end() && (it->second == "true" || it->second == "1");
@@ -81,16 +76,13 @@ struct Step {
     long long subcode = 0; // Graph error_subcode
 };
 
-class InstagramTarget final : public Target {
+class InstagramTarget final : public HttpTarget {
   public:
     InstagramTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), base_(api_base(config, "https://graph.facebook.com")),
-          user_id_(required_param(config, "user_id")), story_(truthy(config, "story")),
-          timeout_(request_timeout(config)) {
+        : HttpTarget(config, env), base_(api_base(config, "https://graph.facebook.com")),
+          user_id_(required_param(config, "user_id")), story_(truthy(config, "story")) {
         if (const auto it = config.params.find("image_url"); it != config.params.end())
             image_url_ = it->second;
-        if (const auto it = config.params.find("ca_file"); it != config.params.end())
-            ca_file_ = it->second;
     }
 
     std::optional<std::string> refuse(const Notice& notice) const override {
@@ -117,13 +109,8 @@ class InstagramTarget final : public Target {
         return out;
     }
 
-    SendResult send(const Notice& notice) override {
-        if (auto why = refuse(notice)) {
-            SendResult r;
-            r.outcome = SendResult::Outcome::failed;
-            r.error = *why;
-            return r;
-        }
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
         Progress& done = progress(notice);
 
@@ -145,10 +132,6 @@ class InstagramTarget final : public Target {
   private:
     // What has succeeded for one notice: "feed-container" -> id, "feed" -> id, …
     using Progress = std::map<std::string, std::string>;
-
-    TimePoint now() const {
-        return env_.clock != nullptr ? env_.clock->now() : std::chrono::system_clock::now();
-    }
 
     void log(const std::string& line) const {
         if (env_.log)
@@ -191,14 +174,10 @@ class InstagramTarget final : public Target {
     Step call(const std::string& path, std::vector<std::pair<std::string, std::string>> fields,
               const std::string& token) {
         fields.emplace_back("access_token", token);
-        HttpRequest req;
-        req.method = "POST";
-        req.url =
-            join_url(base_, std::string(graph_version) + "/" + percent_encode(user_id_) + path);
+        HttpRequest req = request("POST", join_url(base_, std::string(graph_version) + "/" +
+                                                              percent_encode(user_id_) + path));
         req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
         req.body = form_encode(fields);
-        req.timeout = timeout_;
-        req.ca_file = ca_file_;
         const HttpResponse res = http_.send(req);
 
         Step step;
@@ -302,15 +281,10 @@ class InstagramTarget final : public Target {
         return r;
     }
 
-    TargetConfig config_;
-    TargetEnv env_;
     std::string base_;
     std::string user_id_;
     std::string image_url_;
     bool story_ = false;
-    Millis timeout_;
-    std::string ca_file_;
-    HttpClient http_;
     std::map<std::string, Progress> progress_;
 };
 

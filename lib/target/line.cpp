@@ -40,11 +40,6 @@ constexpr std::size_t max_multicast = 500;
 // every hour costs nothing and notices a plan upgrade soon enough.
 constexpr Millis quota_retry = 1h;
 
-Millis request_timeout(const TargetConfig& config) {
-    const auto it = config.params.find("timeout");
-    return it == config.params.end() ? Millis(30s) : parse_duration(it->second);
-}
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](char c) {
         return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -98,11 +93,10 @@ std::string line_message(const json& body) {
     return out;
 }
 
-class LineTarget final : public Target {
+class LineTarget final : public HttpTarget {
   public:
     LineTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), base_(api_base(config, "https://api.line.me")),
-          timeout_(request_timeout(config)) {
+        : HttpTarget(config, env), base_(api_base(config, "https://api.line.me")) {
         if (const auto it = config.params.find("to"); it != config.params.end()) {
             to_ = parse_to(config, it->second);
         } else if (config.audience != "customers") {
@@ -112,8 +106,6 @@ class LineTarget final : public Target {
                 "push to); without it every friend of the account would get staff notices",
                 config.where, config.id));
         }
-        if (const auto it = config.params.find("ca_file"); it != config.params.end())
-            ca_file_ = it->second;
     }
 
     std::optional<std::string> refuse(const Notice& notice) const override {
@@ -127,13 +119,8 @@ class LineTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
-        if (auto why = refuse(notice)) {
-            SendResult r;
-            r.outcome = SendResult::Outcome::failed;
-            r.error = *why;
-            return r;
-        }
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
 
         json body;
@@ -149,24 +136,15 @@ class LineTarget final : public Target {
         }
         body["messages"] = json::array({{{"type", "text"}, {"text", notice.text}}});
 
-        HttpRequest req;
-        req.method = "POST";
-        req.url = join_url(base_, path);
-        req.headers = {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+        HttpRequest req = json_request(join_url(base_, path), body);
+        req.headers.emplace_back("Authorization", "Bearer " + token);
         if (!notice.key.empty())
             req.headers.emplace_back("X-Line-Retry-Key", notice.key);
-        req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-        req.timeout = timeout_;
-        req.ca_file = ca_file_;
         const HttpResponse res = http_.send(req);
         return judge(res, notice);
     }
 
   private:
-    TimePoint now() const {
-        return env_.clock != nullptr ? env_.clock->now() : std::chrono::system_clock::now();
-    }
-
     SendResult judge(const HttpResponse& res, const Notice& notice) const {
         SendResult r = classify_http(res, now());
         if (!res.transfer_ok)
@@ -229,13 +207,8 @@ class LineTarget final : public Target {
         return r;
     }
 
-    TargetConfig config_;
-    TargetEnv env_;
     std::string base_;
-    Millis timeout_;
-    std::string ca_file_;
     std::vector<std::string> to_; // empty: broadcast
-    HttpClient http_;
 };
 
 } // namespace

@@ -51,10 +51,10 @@ std::string instance_of(const TargetConfig& config) {
     return *config.api_base;
 }
 
-class MastodonTarget final : public Target {
+class MastodonTarget final : public HttpTarget {
   public:
     MastodonTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)), base_(instance_of(config)) {
+        : HttpTarget(config, env), base_(instance_of(config)) {
         need_secret(config, "token");
         if (env.config)
             language_ = env.config->shop.language;
@@ -70,17 +70,14 @@ class MastodonTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
-        HttpRequest request;
-        request.url = join_url(base_, "/api/v1/statuses");
-        request.timeout = timeout_;
-        request.headers = {{"Authorization", "Bearer " + token},
-                           {"Idempotency-Key", notice.key},
-                           {"Content-Type", "application/json"},
-                           {"User-Agent", "shopkit"}};
-        request.body = mastodon_payload(notice.text, language_)
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        HttpRequest request = json_request(join_url(base_, "/api/v1/statuses"),
+                                           mastodon_payload(notice.text, language_));
+        request.headers.emplace_back("Authorization", "Bearer " + token);
+        request.headers.emplace_back("Idempotency-Key", notice.key);
+        request.headers.emplace_back("User-Agent", "shopkit");
         const HttpResponse response = http_.send(request);
         const TimePoint t = now();
         SendResult result = classify_http(response, t);
@@ -102,11 +99,6 @@ class MastodonTarget final : public Target {
     }
 
   private:
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
     std::string base_;
     std::string language_;
     HttpClient http_;

@@ -43,10 +43,9 @@ nlohmann::json slack_payload(const std::string& text) {
 
 namespace {
 
-class SlackTarget final : public Target {
+class SlackTarget final : public HttpTarget {
   public:
-    SlackTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)) {
+    SlackTarget(const TargetConfig& config, const TargetEnv& env) : HttpTarget(config, env) {
         need_secret(config, "url");
     }
 
@@ -58,14 +57,12 @@ class SlackTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string url = required_secret(config_, "url");
-        HttpRequest request;
-        request.url = url;
-        request.timeout = timeout_;
+        HttpRequest request = json_request(url, slack_payload(notice.text));
+        // Slack's API warns about JSON posted without its charset.
         request.headers = {{"Content-Type", "application/json; charset=utf-8"}};
-        request.body = slack_payload(notice.text)
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         const HttpResponse response = http_.send(request);
         SendResult result = classify_http(response, now());
         // Slack's webhooks answer 200 "ok"; anything else at 200 is not a delivery.
@@ -77,14 +74,6 @@ class SlackTarget final : public Target {
         result.error = mask_secrets(result.error, {url});
         return result;
     }
-
-  private:
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
-    HttpClient http_;
 };
 
 } // namespace

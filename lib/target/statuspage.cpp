@@ -103,10 +103,7 @@ class StatuspageTarget : public Target {
     }
 
   private:
-    TimePoint now() const {
-        static const Clock system;
-        return (env_.clock ? env_.clock : &system)->now();
-    }
+    TimePoint now() const { return target_now(env_); }
 
     const Config& config() const { return *env_.config; }
 

@@ -48,45 +48,32 @@ std::string subject_of(const Notice& notice) {
     return notice.text.substr(0, notice.text.find('\n'));
 }
 
-std::string teams_body(const Notice& notice) {
-    return teams_payload(subject_of(notice), notice_body(notice.text))
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+nlohmann::json teams_json(const Notice& notice) {
+    return teams_payload(subject_of(notice), notice_body(notice.text));
 }
 
-class TeamsTarget final : public Target {
+class TeamsTarget final : public HttpTarget {
   public:
-    TeamsTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)) {
+    TeamsTarget(const TargetConfig& config, const TargetEnv& env) : HttpTarget(config, env) {
         need_secret(config, "url");
     }
 
     std::optional<std::string> refuse(const Notice& notice) const override {
-        const std::size_t n = teams_body(notice).size();
+        const std::size_t n = json_request({}, teams_json(notice)).body.size();
         if (n > teams_limit)
             return fmt::format("Teams counts {} of {} bytes of message", n, teams_limit);
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string url = required_secret(config_, "url");
-        HttpRequest request;
-        request.url = url;
-        request.timeout = timeout_;
-        request.headers = {{"Content-Type", "application/json"}};
-        request.body = teams_body(notice);
+        const HttpRequest request = json_request(url, teams_json(notice));
         const HttpResponse response = http_.send(request);
         SendResult result = classify_http(response, now());
         result.error = mask_secrets(result.error, {url});
         return result;
     }
-
-  private:
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
-    HttpClient http_;
 };
 
 } // namespace

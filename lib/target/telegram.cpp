@@ -39,11 +39,10 @@ nlohmann::json telegram_payload(const std::string& chat_id, const std::string& t
 
 namespace {
 
-class TelegramTarget final : public Target {
+class TelegramTarget final : public HttpTarget {
   public:
     TelegramTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)),
-          base_(api_base(config, "https://api.telegram.org")),
+        : HttpTarget(config, env), base_(api_base(config, "https://api.telegram.org")),
           chat_id_(required_param(config, "chat_id")) {
         need_secret(config, "token");
     }
@@ -58,14 +57,11 @@ class TelegramTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
-        HttpRequest request;
-        request.url = join_url(base_, "/bot" + token + "/sendMessage");
-        request.timeout = timeout_;
-        request.headers = {{"Content-Type", "application/json"}};
-        request.body = telegram_payload(chat_id_, notice.text)
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const HttpRequest request = json_request(join_url(base_, "/bot" + token + "/sendMessage"),
+                                                 telegram_payload(chat_id_, notice.text));
         const HttpResponse response = http_.send(request);
         SendResult result = interpret(response);
         result.error = mask_secrets(result.error, {token, request.url});
@@ -115,14 +111,8 @@ class TelegramTarget final : public Target {
         return result;
     }
 
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
     std::string base_;
     std::string chat_id_;
-    HttpClient http_;
 };
 
 } // namespace

@@ -24,23 +24,7 @@
 
 #include <fmt/format.h>
 
-#include <stdexcept>
-
 namespace shopkit::targets {
-
-Millis target_timeout(const TargetConfig& config) {
-    const auto it = config.params.find("timeout");
-    if (it == config.params.end())
-        return std::chrono::seconds(30);
-    try {
-        const Millis d = parse_duration(it->second);
-        if (d.count() > 0)
-            return d;
-    } catch (const std::invalid_argument&) {
-    }
-    throw config_error(
-        fmt::format("{}: target '{}': bad timeout \"{}\"", config.where, config.id, it->second));
-}
 
 void need_secret(const TargetConfig& config, const std::string& name) {
     if (!config.secrets.count(name))
@@ -56,6 +40,17 @@ void replace_all(std::string& text, std::string_view what, std::string_view with
     for (std::size_t pos = text.find(what); pos != std::string::npos;
          pos = text.find(what, pos + with.size()))
         text.replace(pos, what.size(), with);
+}
+
+nlohmann::json webhook_json(const Notice& notice) {
+    return {
+        {"incident", notice.record.is_null() ? nlohmann::json::object() : notice.record},
+        {"event", notice.event},
+        {"target", notice.target},
+        {"text", notice.text},
+        {"subject", notice.subject},
+        {"key", notice.key},
+    };
 }
 
 } // namespace
@@ -114,16 +109,9 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
 }
 
 std::string webhook_body(const Notice& notice) {
-    nlohmann::json body = {
-        {"incident", notice.record.is_null() ? nlohmann::json::object() : notice.record},
-        {"event", notice.event},
-        {"target", notice.target},
-        {"text", notice.text},
-        {"subject", notice.subject},
-        {"key", notice.key},
-    };
-    // Invalid UTF-8 in a record must not abort the send: replace it.
-    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Invalid UTF-8 in a record must not abort the send: replace it (as
+    // json_request does, so the signed bytes are the posted bytes).
+    return webhook_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string webhook_signature(std::string_view secret, std::string_view body) {
@@ -132,27 +120,22 @@ std::string webhook_signature(std::string_view secret, std::string_view body) {
 
 namespace {
 
-class WebhookTarget final : public Target {
+class WebhookTarget final : public HttpTarget {
   public:
-    WebhookTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), timeout_(target_timeout(config)) {
+    WebhookTarget(const TargetConfig& config, const TargetEnv& env) : HttpTarget(config, env) {
         need_secret(config, "url");
     }
 
-    SendResult send(const Notice& notice) override {
+  protected:
+    SendResult deliver(const Notice& notice) override {
         const std::string url = required_secret(config_, "url");
         std::string key;
         if (config_.secrets.count("secret"))
             key = required_secret(config_, "secret");
 
-        HttpRequest request;
-        request.method = "POST";
-        request.url = url;
-        request.timeout = timeout_;
-        request.body = webhook_body(notice);
-        request.headers = {{"Content-Type", "application/json"},
-                           {"Idempotency-Key", notice.key},
-                           {"User-Agent", "shopkit"}};
+        HttpRequest request = json_request(url, webhook_json(notice));
+        request.headers.emplace_back("Idempotency-Key", notice.key);
+        request.headers.emplace_back("User-Agent", "shopkit");
         if (!key.empty())
             request.headers.emplace_back("X-Shopkit-Signature",
                                          webhook_signature(key, request.body));
@@ -169,14 +152,6 @@ class WebhookTarget final : public Target {
         result.error = mask_secrets(result.error, {url, key});
         return result;
     }
-
-  private:
-    TimePoint now() const { return env_.clock ? env_.clock->now() : Clock().now(); }
-
-    TargetConfig config_;
-    TargetEnv env_;
-    Millis timeout_;
-    HttpClient http_;
 };
 
 } // namespace

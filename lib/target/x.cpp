@@ -41,11 +41,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t max_weight = 280;
 
-Millis request_timeout(const TargetConfig& config) {
-    const auto it = config.params.find("timeout");
-    return it == config.params.end() ? Millis(30s) : parse_duration(it->second);
-}
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](char c) {
         return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -90,11 +85,10 @@ std::string x_message(const json& body) {
     return out;
 }
 
-class XTarget final : public Target {
+class XTarget final : public HttpTarget {
   public:
     XTarget(const TargetConfig& config, const TargetEnv& env)
-        : config_(config), env_(env), base_(api_base(config, "https://api.twitter.com")),
-          timeout_(request_timeout(config)) {
+        : HttpTarget(config, env), base_(api_base(config, "https://api.twitter.com")) {
         static constexpr const char* oauth1_names[] = {"consumer_key", "consumer_secret",
                                                        "access_token", "access_secret"};
         std::vector<std::string> present, missing;
@@ -113,8 +107,6 @@ class XTarget final : public Target {
                 "access_secret (OAuth 1.0a), or token (an OAuth 2.0 user token), each as "
                 "NAME_env or NAME_file",
                 config.where, config.id));
-        if (const auto it = config.params.find("ca_file"); it != config.params.end())
-            ca_file_ = it->second;
     }
 
     std::optional<std::string> refuse(const Notice& notice) const override {
@@ -128,18 +120,9 @@ class XTarget final : public Target {
         return std::nullopt;
     }
 
-    SendResult send(const Notice& notice) override {
-        if (auto why = refuse(notice)) {
-            SendResult r;
-            r.outcome = SendResult::Outcome::failed;
-            r.error = *why;
-            return r;
-        }
-        HttpRequest req;
-        req.method = "POST";
-        req.url = join_url(base_, "/2/tweets");
-        req.timeout = timeout_;
-        req.ca_file = ca_file_;
+  protected:
+    SendResult deliver(const Notice& notice) override {
+        HttpRequest req = json_request(join_url(base_, "/2/tweets"), json{{"text", notice.text}});
         if (oauth1_) {
             OAuth1Credentials c;
             c.consumer_key = required_secret(config_, "consumer_key");
@@ -155,17 +138,11 @@ class XTarget final : public Target {
             req.headers.emplace_back("Authorization",
                                      "Bearer " + required_secret(config_, "token"));
         }
-        req.headers.emplace_back("Content-Type", "application/json");
-        req.body = json{{"text", notice.text}}.dump(-1, ' ', false, json::error_handler_t::replace);
         const HttpResponse res = http_.send(req);
         return judge(res, notice);
     }
 
   private:
-    TimePoint now() const {
-        return env_.clock != nullptr ? env_.clock->now() : std::chrono::system_clock::now();
-    }
-
     SendResult judge(const HttpResponse& res, const Notice& notice) const {
         const TimePoint t = now();
         SendResult r = classify_http(res, t);
@@ -210,13 +187,8 @@ class XTarget final : public Target {
         return r;
     }
 
-    TargetConfig config_;
-    TargetEnv env_;
     std::string base_;
-    Millis timeout_;
-    std::string ca_file_;
     bool oauth1_ = false;
-    HttpClient http_;
 };
 
 } // namespace
