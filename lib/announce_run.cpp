@@ -335,9 +335,11 @@ struct Run {
             incident.channel = channel;
             incident.severity = Severity::major;
             incident.since = now;
-            if (*opt.event == "resolved")
-                incident.until = now;
         }
+        // A person says it is over: the notice reads as a recovery now, whatever
+        // shopcheck will conclude on its next run.
+        if (*opt.event == "resolved" && !incident.until)
+            incident.until = now;
         const std::string name = fmt::format("manual-{}-{}", *opt.event, compact_utc(now));
         for (const auto& t : config.targets) {
             if (!selected(t) ||

@@ -272,6 +272,17 @@ url_env = "HOOK_{i}"
         res = self.announce("--event", "maintenance", "--channel", "nope")
         self.assertEqual(res.status, 64, res)
 
+    def test_manual_resolved_of_an_open_incident_reads_as_a_recovery(self):
+        self.config(customers=False)
+        self.announce(stdin=incident("opened", since=-600) + "\n")
+        res = self.announce("--event", "resolved", "--channel", "own", "--message", "復旧しました。")
+        self.assertEqual(res.status, 0, res)
+        (rec,) = res.records("announcement")
+        self.assertEqual(rec["incident"], "own-20260604T0300")
+        text = self.rec.got()[-1]["body"]["text"]
+        self.assertIn("【復旧のお知らせ】", text)
+        self.assertRegex(text, r"\d+年\d+月\d+日 \d\d:\d\dに復旧")
+
     def test_secret_never_printed(self):
         self.config(customers=False)
         echo = f"no route for /staff/{TOKEN} (token {TOKEN})"
