@@ -1,13 +1,13 @@
 // shopannounce: turn incidents into notices on every announce target (staff
 // at once, customers by the policy), once each, through the outbox in the state.
-#include "lib/announce_output.hpp"
-#include "lib/announce_run.hpp"
-#include "lib/cli.hpp"
-#include "lib/config.hpp"
-#include "lib/error.hpp"
-#include "lib/exit_status.hpp"
-#include "lib/record.hpp"
-#include "lib/secret.hpp"
+#include "lib/announce/output.hpp"
+#include "lib/announce/run.hpp"
+#include "lib/core/cli.hpp"
+#include "lib/config/config.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
+#include "lib/record/record.hpp"
+#include "lib/core/secret.hpp"
 
 #include <cstdint>
 #include <iostream>

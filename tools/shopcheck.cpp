@@ -1,14 +1,14 @@
 // shopcheck: probe every check of every sales channel once, track results
 // across runs, open and resolve incidents. A monitoring plugin too: 0 OK,
 // 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
-#include "lib/check_output.hpp"
-#include "lib/check_run.hpp"
-#include "lib/cli.hpp"
-#include "lib/config.hpp"
-#include "lib/duration.hpp"
-#include "lib/error.hpp"
-#include "lib/exit_status.hpp"
-#include "lib/probe.hpp"
+#include "lib/check/output.hpp"
+#include "lib/check/run.hpp"
+#include "lib/core/cli.hpp"
+#include "lib/config/config.hpp"
+#include "lib/core/duration.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
+#include "lib/net/probe.hpp"
 
 #include <iostream>
 #include <optional>

@@ -2,7 +2,7 @@
 // environment variable, and RFC 3339 time literals.
 #pragma once
 
-#include "lib/clock.hpp"
+#include "lib/core/clock.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "lib/announce_policy.hpp"
+#include "lib/announce/policy.hpp"
 
 #include "support.hpp"
 

@@ -1,4 +1,4 @@
-#include "lib/charset.hpp"
+#include "lib/check/charset.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "lib/clock.hpp"
+#include "lib/core/clock.hpp"
 
 #include "support.hpp"
 

@@ -1,7 +1,7 @@
-#include "lib/customers.hpp"
+#include "lib/announce/customers.hpp"
 
-#include "lib/error.hpp"
-#include "lib/exit_status.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
 
 #include "support.hpp"
 

@@ -1,4 +1,4 @@
-#include "lib/duration.hpp"
+#include "lib/core/duration.hpp"
 
 #include <catch2/catch.hpp>
 

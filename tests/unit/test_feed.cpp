@@ -1,6 +1,6 @@
-#include "lib/feed.hpp"
+#include "lib/check/feed.hpp"
 
-#include "lib/config.hpp"
+#include "lib/config/config.hpp"
 
 #include <catch2/catch.hpp>
 

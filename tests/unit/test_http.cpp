@@ -1,6 +1,6 @@
 // HttpClient against a small HTTP/1.1 server on 127.0.0.1 run inside the test,
 // and the URL, form and Retry-After helpers.
-#include "lib/http.hpp"
+#include "lib/net/http.hpp"
 
 #include "support.hpp"
 

@@ -1,4 +1,4 @@
-#include "lib/mime.hpp"
+#include "lib/net/mime.hpp"
 
 #include "support.hpp"
 

@@ -1,5 +1,5 @@
 // OAuth 1.0a HMAC-SHA1 signing.
-#include "lib/oauth1.hpp"
+#include "lib/net/oauth1.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "lib/outbox.hpp"
+#include "lib/announce/outbox.hpp"
 
 #include "support.hpp"
 

@@ -1,5 +1,5 @@
 // CurlTransport against a small HTTP/1.1 server on 127.0.0.1, run inside the test.
-#include "lib/probe.hpp"
+#include "lib/net/probe.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
-#include "lib/record.hpp"
+#include "lib/record/record.hpp"
 
-#include "lib/error.hpp"
-#include "lib/exit_status.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
 
 #include "support.hpp"
 

@@ -1,4 +1,4 @@
-#include "lib/state.hpp"
+#include "lib/state/state.hpp"
 
 #include "support.hpp"
 

@@ -1,9 +1,9 @@
-#include "lib/config.hpp"
-#include "lib/error.hpp"
-#include "lib/state.hpp"
-#include "lib/status_site.hpp"
-#include "lib/statuspage.hpp"
-#include "lib/target.hpp"
+#include "lib/config/config.hpp"
+#include "lib/core/error.hpp"
+#include "lib/state/state.hpp"
+#include "lib/render/status_site.hpp"
+#include "lib/check/platform_status.hpp"
+#include "lib/announce/target.hpp"
 
 #include "support.hpp"
 

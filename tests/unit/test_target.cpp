@@ -1,7 +1,7 @@
-#include "lib/target.hpp"
+#include "lib/announce/target.hpp"
 
-#include "lib/config.hpp"
-#include "lib/error.hpp"
+#include "lib/config/config.hpp"
+#include "lib/core/error.hpp"
 
 #include "support.hpp"
 

@@ -1,9 +1,9 @@
-// The pure parts of the chat and social targets (lib/target/chat_payloads.hpp),
+// The pure parts of the chat and social targets (lib/announce/targets/chat_payloads.hpp),
 // and their refusals, which need no network and no secret.
-#include "lib/target/chat_payloads.hpp"
-#include "lib/target/kinds.hpp"
+#include "lib/announce/targets/chat_payloads.hpp"
+#include "lib/announce/targets/kinds.hpp"
 
-#include "lib/error.hpp"
+#include "lib/core/error.hpp"
 
 #include "support.hpp"
 

@@ -1,7 +1,7 @@
-#include "lib/template.hpp"
+#include "lib/render/template.hpp"
 
-#include "lib/error.hpp"
-#include "lib/text_limits.hpp"
+#include "lib/core/error.hpp"
+#include "lib/announce/text_limits.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // How each service counts a post's length.
-#include "lib/text_limits.hpp"
+#include "lib/announce/text_limits.hpp"
 
 #include <catch2/catch.hpp>
 

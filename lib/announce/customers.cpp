@@ -1,0 +1,233 @@
+#include "lib/announce/customers.hpp"
+
+#include "lib/core/error.hpp"
+#include "lib/net/mime.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace shopkit {
+
+namespace {
+
+struct Row {
+    std::vector<std::string> fields;
+    std::size_t line = 0;
+};
+
+std::string trim(std::string_view s) {
+    const auto space = [](char c) { return c == ' ' || c == '\t'; };
+    while (!s.empty() && space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && space(s.back()))
+        s.remove_suffix(1);
+    return std::string(s);
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// A cell as it may appear in a message: control characters shown as spaces, cut
+// at 80 bytes (a list is the shop's own data, but a log line stays one line).
+std::string shown(std::string_view s) {
+    std::string out;
+    for (char ch : s.substr(0, 80))
+        out += static_cast<unsigned char>(ch) < 0x20 ? ' ' : ch;
+    if (s.size() > 80)
+        out += "…";
+    return out;
+}
+
+// RFC 4180 with the usual leniency: a quote inside an unquoted field is kept as
+// it is, text after a closing quote is appended to the field. Only a quoted
+// field that never ends is an error, since it would swallow the rest of the file.
+class CsvReader {
+  public:
+    CsvReader(std::string_view text, const std::string& name) : text_(text), name_(name) {
+        if (text_.starts_with("\xEF\xBB\xBF"))
+            pos_ = 3;
+    }
+
+    std::optional<Row> next() {
+        if (pos_ >= text_.size())
+            return std::nullopt;
+        Row row;
+        row.line = line_;
+        std::string field;
+        while (true) {
+            if (pos_ < text_.size() && text_[pos_] == '"') {
+                const std::size_t start_line = line_;
+                ++pos_;
+                while (true) {
+                    if (pos_ >= text_.size())
+                        throw config_error(fmt::format(
+                            "{}:{}: a quoted field that starts here never ends (a missing '\"')",
+                            name_, start_line));
+                    const char ch = text_[pos_++];
+                    if (ch == '"') {
+                        if (pos_ < text_.size() && text_[pos_] == '"') {
+                            field += '"';
+                            ++pos_;
+                            continue;
+                        }
+                        break;
+                    }
+                    if (ch == '\n' || (ch == '\r' && (pos_ >= text_.size() || text_[pos_] != '\n')))
+                        ++line_;
+                    field += ch;
+                }
+            }
+            // The unquoted part (or what follows a closing quote) up to ',' or a line end.
+            while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' &&
+                   text_[pos_] != '\r')
+                field += text_[pos_++];
+            row.fields.push_back(std::move(field));
+            field.clear();
+            if (pos_ >= text_.size())
+                break;
+            const char ch = text_[pos_++];
+            if (ch == ',')
+                continue;
+            if (ch == '\r' && pos_ < text_.size() && text_[pos_] == '\n')
+                ++pos_;
+            ++line_;
+            break;
+        }
+        return row;
+    }
+
+  private:
+    std::string_view text_;
+    const std::string& name_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1;
+};
+
+bool blank(const Row& row) {
+    return std::all_of(row.fields.begin(), row.fields.end(),
+                       [](const std::string& f) { return trim(f).empty(); });
+}
+
+bool truthy(const std::string& cell) {
+    const std::string v = lower(trim(cell));
+    return v == "true" || v == "yes" || v == "y" || v == "1";
+}
+
+} // namespace
+
+CustomerList parse_customers(std::string_view text, const std::string& name) {
+    CsvReader reader(text, name);
+    std::optional<Row> header;
+    while ((header = reader.next()) && blank(*header)) {
+    }
+    if (!header)
+        throw config_error(fmt::format("{}: the customer list is empty (it needs a header row "
+                                       "naming email, name, segment and opted_in)",
+                                       name));
+    std::map<std::string, std::size_t> columns;
+    for (std::size_t i = 0; i < header->fields.size(); ++i) {
+        const std::string column = lower(trim(header->fields[i]));
+        if (column.empty())
+            continue;
+        if (!columns.emplace(column, i).second &&
+            (column == "email" || column == "name" || column == "segment" || column == "opted_in"))
+            throw config_error(
+                fmt::format("{}:{}: the column '{}' is named twice", name, header->line, column));
+    }
+    for (const char* required : {"email", "opted_in"}) {
+        if (!columns.contains(required))
+            throw config_error(fmt::format(
+                "{}:{}: the header row has no '{}' column (it names the columns: email, name, "
+                "segment, opted_in)",
+                name, header->line, required));
+    }
+    auto cell = [&](const Row& row, const char* column) -> std::string {
+        const auto it = columns.find(column);
+        if (it == columns.end() || it->second >= row.fields.size())
+            return {};
+        return row.fields[it->second];
+    };
+
+    CustomerList list;
+    std::map<std::string, std::size_t> seen; // lower-cased address -> index in customers
+    while (auto row = reader.next()) {
+        if (blank(*row))
+            continue;
+        Customer c;
+        c.line = row->line;
+        c.email = trim(cell(*row, "email"));
+        c.name = trim(cell(*row, "name"));
+        c.segment = trim(cell(*row, "segment"));
+        c.opted_in = truthy(cell(*row, "opted_in"));
+        const std::string where = fmt::format("{}:{}", name, row->line);
+        if (c.email.empty()) {
+            list.problems.push_back(where + ": no email; row skipped");
+            continue;
+        }
+        if (c.email.find('@') == std::string::npos) {
+            list.problems.push_back(
+                fmt::format("{}: \"{}\" is not an e-mail address (no '@'); row skipped", where,
+                            shown(c.email)));
+            continue;
+        }
+        if (!mime::valid_address(c.email)) {
+            list.problems.push_back(fmt::format(
+                "{}: \"{}\" is not an e-mail address this program can send to; row skipped", where,
+                shown(c.email)));
+            continue;
+        }
+        const auto [it, fresh] = seen.emplace(lower(c.email), list.customers.size());
+        if (!fresh) {
+            Customer& first = list.customers[it->second];
+            // Never mail someone who opted out in any of their rows.
+            std::string also;
+            if (first.opted_in && !c.opted_in) {
+                first.opted_in = false;
+                also = "; it opts out here, so the address is not mailed";
+            }
+            list.problems.push_back(fmt::format("{}: \"{}\" is already on line {}; row skipped{}",
+                                                where, shown(c.email), first.line, also));
+            continue;
+        }
+        list.customers.push_back(std::move(c));
+    }
+    return list;
+}
+
+CustomerList load_customers(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw config_error(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        throw config_error(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+    return parse_customers(text.str(), path.string());
+}
+
+std::vector<Customer> select_customers(const CustomerList& list,
+                                       const std::vector<std::string>& segments) {
+    std::vector<Customer> out;
+    for (const Customer& c : list.customers) {
+        if (!c.opted_in)
+            continue;
+        if (!segments.empty() &&
+            std::find(segments.begin(), segments.end(), c.segment) == segments.end())
+            continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
+} // namespace shopkit

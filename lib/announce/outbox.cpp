@@ -1,0 +1,75 @@
+#include "lib/announce/outbox.hpp"
+
+#include <fmt/core.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <stdexcept>
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace shopkit {
+
+namespace {
+
+std::string host_name() {
+    std::array<char, 256> buf{};
+    if (::gethostname(buf.data(), buf.size() - 1) != 0)
+        return "localhost";
+    return buf.data();
+}
+
+} // namespace
+
+std::string outbox_owner() { return fmt::format("{}:{}", host_name(), ::getpid()); }
+
+bool claimable(const OutboxRow& row, TimePoint now) {
+    if (row.state == "pending")
+        return !row.next_attempt || *row.next_attempt <= now;
+    if (row.state != "sending")
+        return false;
+    if (!row.lease_until || *row.lease_until <= now)
+        return true;
+    // A run on this host that died mid-send (killed, crashed) holds no lease worth waiting for.
+    const auto colon = row.owner.rfind(':');
+    if (colon == std::string::npos || row.owner.substr(0, colon) != host_name())
+        return false;
+    long pid = 0;
+    try {
+        pid = std::stol(row.owner.substr(colon + 1));
+    } catch (const std::exception&) {
+        return false;
+    }
+    if (pid <= 0 || pid == ::getpid())
+        return false;
+    return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+TimePoint next_attempt_after(int attempts, std::optional<Millis> retry_after, TimePoint now) {
+    if (retry_after)
+        return now + std::max(*retry_after, Millis(std::chrono::seconds(1)));
+    const int doublings = std::clamp(attempts - 1, 0, 7);
+    const Millis wait = std::min<Millis>(std::chrono::seconds(30) * (1 << doublings),
+                                         std::chrono::hours(1));
+    return now + wait;
+}
+
+std::string new_uuid() {
+    std::array<unsigned char, 16> b{};
+    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1)
+        throw std::runtime_error("cannot make a random idempotency key (RAND_bytes failed)");
+    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+    std::string out;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out += '-';
+        out += fmt::format("{:02x}", b[i]);
+    }
+    return out;
+}
+
+} // namespace shopkit

@@ -1,0 +1,607 @@
+#include "lib/announce/run.hpp"
+
+#include "lib/announce/context.hpp"
+#include "lib/announce/policy.hpp"
+#include "lib/core/cli.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
+#include "lib/announce/outbox.hpp"
+#include "lib/record/record.hpp"
+#include "lib/core/secret.hpp"
+#include "lib/announce/target.hpp"
+#include "lib/render/template.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace shopkit {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// How long a claimed row is this run's before another run may take it over
+// (a run on the same host that dies hands it over at once, see claimable()).
+Millis lease_for(const TargetConfig& t) {
+    return t.kind == "email" ? Millis(std::chrono::hours(2)) : Millis(std::chrono::minutes(15));
+}
+
+std::string trim(std::string s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return {};
+    const auto last = s.find_last_not_of(" \t\r\n");
+    return s.substr(first, last - first + 1);
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::string compact_utc(TimePoint t) {
+    std::string s = format_utc(t); // 2026-06-04T03:00:03Z
+    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '-' || c == ':'; }),
+            s.end());
+    return s; // 20260604T030003Z
+}
+
+std::string required_string(const Json& r, const char* key) {
+    const auto it = r.find(key);
+    if (it == r.end() || !it->is_string() || it->get<std::string>().empty())
+        throw data_error(fmt::format("incident record without \"{}\"", key));
+    return it->get<std::string>();
+}
+
+TimePoint required_time(const Json& r, const char* key) {
+    const std::string text = required_string(r, key);
+    const auto t = parse_rfc3339(text);
+    if (!t)
+        throw data_error(fmt::format("incident record: \"{}\" is not an RFC 3339 time: \"{}\"",
+                                     key, text));
+    return *t;
+}
+
+struct Run {
+    Run(const Config& c, const AnnounceOptions& o, const AnnounceSink& s, const Clock& cl)
+        : config(c), opt(o), sink(s), clock(cl) {}
+
+    const Config& config;
+    const AnnounceOptions& opt;
+    const AnnounceSink& sink;
+    const Clock& clock;
+    StateStore* state = nullptr;
+    TimePoint now;
+    std::map<CheckKey, CheckCounter> counters;
+    std::map<std::string, std::unique_ptr<Target>> targets;
+    TargetEnv env;
+    int status = exit_status::ok;
+
+    void worse(int s) {
+        auto rank = [](int x) {
+            return x == exit_status::config ? 3 : x == exit_status::data ? 2
+                                              : x == exit_status::tempfail ? 1 : 0;
+        };
+        if (rank(s) > rank(status))
+            status = s;
+    }
+
+    bool selected(const TargetConfig& t) const {
+        return opt.targets.empty() ||
+               std::find(opt.targets.begin(), opt.targets.end(), t.id) != opt.targets.end();
+    }
+
+    const TargetConfig* target_config(const std::string& id) const {
+        for (const auto& t : config.targets)
+            if (t.id == id)
+                return &t;
+        return nullptr;
+    }
+
+    Target& target(const TargetConfig& t) {
+        auto& slot = targets[t.id];
+        if (!slot)
+            slot = make_target(t, env);
+        return *slot;
+    }
+
+    // A new outbox row for this target, rendered now: what is queued is what goes out.
+    OutboxRow render_row(const TargetConfig& t, const Incident& incident, const std::string& event,
+                         const std::string& name) {
+        ContextInput in;
+        in.config = &config;
+        in.incident = incident;
+        in.event = event;
+        in.now = now;
+        in.next_update = next_update(config.policy, incident, now);
+        in.counters = counters;
+        in.message = opt.message;
+        const Json context = notice_context(in);
+        TemplateSearch search{config.shop.templates, config.shop.language};
+        const Template tmpl = find_template(search, event, t.template_name.value_or(t.kind));
+        OutboxRow row;
+        row.incident = incident.id;
+        row.event = event;
+        row.name = name;
+        row.target = t.id;
+        row.audience = t.audience;
+        row.state = t.audience == "customers" && (opt.hold || t.hold) ? "held" : "pending";
+        row.key = new_uuid();
+        row.created = now;
+        row.text = trim(render_template(tmpl, context));
+        row.template_source = tmpl.source;
+        row.template_path = tmpl.path;
+        row.context = context.dump(-1, ' ', false, Json::error_handler_t::replace);
+        return row;
+    }
+
+    Notice notice_of(const OutboxRow& row) const {
+        Notice n;
+        n.outbox_id = row.id;
+        n.incident = row.incident;
+        n.event = row.event;
+        n.target = row.target;
+        n.key = row.key;
+        n.attempt = row.attempts;
+        n.text = row.text;
+        n.subject = first_line(row.text);
+        n.template_source = row.template_source;
+        n.template_path = row.template_path;
+        n.context = Json::parse(row.context, nullptr, false);
+        if (n.context.is_discarded())
+            n.context = Json::object();
+        if (n.context.contains("incident"))
+            n.record = {{"id", row.incident},
+                        {"event", row.event},
+                        {"channel", n.context["channel"].value("id", "")},
+                        {"severity", n.context["incident"].value("severity", "")},
+                        {"checks", n.context["incident"].value("checks", Json::array())},
+                        {"since", n.context["incident"].value("since_iso", "")}};
+        return n;
+    }
+
+    Json announcement(const OutboxRow& row, const std::string& result) const {
+        Json j = {{"v", record_version},
+                  {"type", "announcement"},
+                  {"incident", row.incident},
+                  {"event", row.event},
+                  {"target", row.target},
+                  {"audience", row.audience},
+                  {"result", result},
+                  {"outbox", row.id},
+                  {"name", row.name},
+                  {"attempt", row.attempts},
+                  {"time", format_local(now, config.shop.timezone)}};
+        if (const auto* t = target_config(row.target))
+            j["kind"] = t->kind;
+        if (!row.remote_id.empty())
+            j["remote_id"] = row.remote_id;
+        if (!row.error.empty())
+            j["error"] = redact(row.error);
+        if (row.state == "pending" && row.next_attempt)
+            j["next_attempt"] = format_local(*row.next_attempt, config.shop.timezone);
+        return j;
+    }
+
+    // ---- input ----
+
+    std::vector<IncidentEvent> read_input() {
+        std::vector<IncidentEvent> out;
+        if (opt.input == nullptr)
+            return out;
+        RecordReader reader(*opt.input, opt.input_name);
+        for (;;) {
+            std::optional<Json> rec;
+            try {
+                rec = reader.next();
+            } catch (const Error& e) {
+                // Say where, keep going: the good records after it still count.
+                sink.pass(reader.raw());
+                report_bad_input(e.what());
+                continue;
+            }
+            if (!rec)
+                break;
+            sink.pass(reader.raw());
+            if ((*rec)["type"] != "incident")
+                continue;
+            try {
+                out.push_back(incident_from_record(*rec, now));
+            } catch (const Error& e) {
+                report_bad_input(fmt::format("{}:{}: {}", opt.input_name, reader.line(), e.what()));
+            }
+        }
+        return out;
+    }
+
+    std::function<void(const std::string&)> on_bad_input;
+    void report_bad_input(const std::string& what) {
+        worse(exit_status::data);
+        if (on_bad_input)
+            on_bad_input(what);
+    }
+
+    // Brings the state up to date with an incident record from another run's
+    // output: shopcheck writing the same state file has recorded it already.
+    void sync(const IncidentEvent& e) {
+        const auto known = state->incident(e.incident.id);
+        if (!known) {
+            IncidentEvent opened = e;
+            opened.event = "opened";
+            opened.incident.until.reset();
+            opened.time = e.event == "opened" ? e.time : e.incident.since;
+            state->record_event(opened);
+            if (e.event != "opened")
+                state->record_event(e);
+            return;
+        }
+        if (e.event == "resolved" && !known->until)
+            state->record_event(e);
+        else if (e.event == "updated" && !known->until &&
+                 (known->severity != e.incident.severity || known->checks != e.incident.checks))
+            state->record_event(e);
+    }
+
+    // ---- deciding ----
+
+    struct Planned {
+        const TargetConfig* target;
+        Incident incident;
+        DueNotice due;
+    };
+
+    // Every incident that may still be owed a notice: open ones, and those that
+    // ended within stale_after.
+    std::vector<Incident> live_incidents(const std::vector<IncidentEvent>& input) {
+        std::vector<Incident> out = state ? state->incidents_since(now - stale_after)
+                                          : std::vector<Incident>{};
+        for (const auto& e : input) {
+            auto it = std::find_if(out.begin(), out.end(),
+                                   [&](const Incident& i) { return i.id == e.incident.id; });
+            if (it == out.end())
+                out.push_back(e.incident);
+            else if (!state)
+                *it = e.incident;
+        }
+        return out;
+    }
+
+    void plan_and_queue(const std::vector<IncidentEvent>& input, std::vector<Planned>& dry) {
+        for (const auto& incident : live_incidents(input)) {
+            std::vector<IncidentEvent> events;
+            if (state)
+                events = state->incident_events(incident.id);
+            if (events.empty())
+                for (const auto& e : input)
+                    if (e.incident.id == incident.id)
+                        events.push_back(e);
+            std::vector<OutboxRow> all =
+                state ? state->outbox_for_incident(incident.id) : std::vector<OutboxRow>{};
+            for (const auto& t : config.targets) {
+                if (!selected(t))
+                    continue;
+                std::vector<OutboxRow> rows;
+                for (const auto& r : all)
+                    if (r.target == t.id)
+                        rows.push_back(r);
+                const PolicyDecision d = decide(t, config.policy, incident, events, rows, now);
+                for (const auto id : d.drop)
+                    drop(id);
+                for (const auto& due : d.due) {
+                    if (opt.dry_run) {
+                        dry.push_back({&t, incident, due});
+                        continue;
+                    }
+                    OutboxRow row = render_row(t, incident, due.event, due.name);
+                    if (state->enqueue(row) && row.state == "held")
+                        sink.record(announcement(row, "held"));
+                }
+            }
+        }
+    }
+
+    void drop(std::int64_t id) {
+        if (opt.dry_run)
+            return;
+        auto row = state->outbox_row(id);
+        if (!row || (row->state != "held" && row->state != "pending" && row->state != "failed"))
+            return;
+        row->state = "dropped";
+        row->finished = now;
+        row->error = "the incident ended before this notice went out";
+        state->update_outbox(*row);
+        sink.record(announcement(*row, "dropped"));
+    }
+
+    // A notice a person asked for: to every selected target that takes the channel.
+    void queue_manual(std::vector<Planned>& dry) {
+        const std::string& channel = *opt.channel;
+        if (config.channel(channel) == nullptr)
+            throw usage_error(fmt::format("--channel {}: no such channel in {}", channel,
+                                          config.path.string()));
+        std::optional<Incident> open;
+        if (state) {
+            const auto all = state->open_incidents();
+            if (const auto it = all.find(channel); it != all.end())
+                open = it->second;
+        }
+        Incident incident;
+        if (open && *opt.event != "maintenance") {
+            incident = *open;
+        } else {
+            incident.id = fmt::format("{}-{}-{}", channel, *opt.event == "maintenance" ? "maintenance" : "manual",
+                                      compact_utc(now));
+            incident.channel = channel;
+            incident.severity = Severity::major;
+            incident.since = now;
+        }
+        // A person says it is over: the notice reads as a recovery now, whatever
+        // shopcheck will conclude on its next run.
+        if (*opt.event == "resolved" && !incident.until)
+            incident.until = now;
+        const std::string name = fmt::format("manual-{}-{}", *opt.event, compact_utc(now));
+        for (const auto& t : config.targets) {
+            if (!selected(t) ||
+                (!t.channels.empty() &&
+                 std::find(t.channels.begin(), t.channels.end(), channel) == t.channels.end()))
+                continue;
+            if (opt.dry_run) {
+                dry.push_back({&t, incident, {*opt.event, name}});
+                continue;
+            }
+            OutboxRow row = render_row(t, incident, *opt.event, name);
+            if (state->enqueue(row) && row.state == "held")
+                sink.record(announcement(row, "held"));
+        }
+    }
+
+    void show_dry(const std::vector<Planned>& planned) {
+        for (const auto& p : planned) {
+            OutboxRow row = render_row(*p.target, p.incident, p.due.event, p.due.name);
+            Target& t = target(*p.target);
+            const Notice n = notice_of(row);
+            Json rec = announcement(row, "dry-run");
+            rec["kind"] = p.target->kind;
+            if (row.state == "held")
+                rec["hold"] = true;
+            if (auto why = t.refuse(n)) {
+                rec["result"] = "refused";
+                rec["error"] = *why;
+            }
+            rec["text"] = row.text;
+            sink.preview(rec, t.preview(n));
+        }
+    }
+
+    // ---- sending ----
+
+    void send_due(const std::optional<std::int64_t>& only) {
+        std::vector<OutboxRow> claimed;
+        const std::string owner = outbox_owner();
+        state->transaction([&] {
+            for (auto& r : state->outbox_in_states({"pending", "sending"})) {
+                if (only && r.id != *only)
+                    continue;
+                const TargetConfig* t = target_config(r.target);
+                if (t != nullptr && !selected(*t))
+                    continue;
+                if (!claimable(r, now)) {
+                    if (r.state == "pending") {
+                        // Waits for its retry time: still queued.
+                        sink.record(announcement(r, "waiting"));
+                        worse(exit_status::tempfail);
+                    }
+                    continue;
+                }
+                r.state = "sending";
+                r.owner = owner;
+                r.lease_until = now + (t ? lease_for(*t) : Millis(std::chrono::minutes(15)));
+                r.attempts += 1;
+                state->update_outbox(r);
+                claimed.push_back(r);
+            }
+        });
+        for (auto& r : claimed)
+            send_one(r);
+    }
+
+    void send_one(OutboxRow& row) {
+        const TargetConfig* t = target_config(row.target);
+        SendResult result;
+        if (t == nullptr) {
+            result.outcome = SendResult::Outcome::failed;
+            result.error = fmt::format("target '{}' is no longer in the configuration", row.target);
+        } else {
+            try {
+                Target& target = this->target(*t);
+                const Notice n = notice_of(row);
+                if (auto why = target.refuse(n)) {
+                    result.outcome = SendResult::Outcome::failed;
+                    result.error = *why;
+                } else {
+                    result = target.send(n);
+                }
+            } catch (const Error& e) {
+                // A missing secret or a broken target: a person must fix the config.
+                result.outcome = SendResult::Outcome::failed;
+                result.error = e.what();
+            } catch (const std::exception& e) {
+                result.outcome = SendResult::Outcome::retry;
+                result.error = e.what();
+            }
+        }
+        const TimePoint done = clock.now();
+        row.owner.clear();
+        row.lease_until.reset();
+        row.error = redact(result.error);
+        row.remote_id = result.remote_id;
+        std::string label;
+        switch (result.outcome) {
+        case SendResult::Outcome::sent:
+            row.state = "sent";
+            row.finished = done;
+            row.next_attempt.reset();
+            label = "sent";
+            break;
+        case SendResult::Outcome::retry:
+            row.state = "pending";
+            row.next_attempt = next_attempt_after(row.attempts, result.retry_after, done);
+            label = "retry";
+            worse(exit_status::tempfail);
+            break;
+        case SendResult::Outcome::failed:
+            row.state = "failed";
+            row.finished = done;
+            label = "failed";
+            worse(exit_status::tempfail);
+            break;
+        }
+        state->transaction([&] { state->update_outbox(row); });
+        Json rec = announcement(row, label);
+        if (result.delivered || result.rejected) {
+            rec["delivered"] = result.delivered;
+            rec["rejected"] = result.rejected;
+        }
+        sink.record(rec);
+    }
+
+    // ---- looking after the outbox ----
+
+    void list_pending() {
+        for (const auto& r : state->outbox_in_states({"held", "pending", "sending", "failed"})) {
+            if (const auto* t = target_config(r.target); t && !selected(*t))
+                continue;
+            Json rec = announcement(r, r.state);
+            rec["type"] = "outbox";
+            rec["state"] = r.state;
+            rec["text"] = r.text;
+            rec["created"] = format_local(r.created, config.shop.timezone);
+            sink.record(rec);
+        }
+    }
+
+    OutboxRow row_for(std::int64_t id, std::initializer_list<std::string_view> states,
+                      const char* action) {
+        auto row = state->outbox_row(id);
+        if (!row)
+            throw usage_error(fmt::format("{} {}: no such notice in the outbox", action, id));
+        if (std::find(states.begin(), states.end(), row->state) == states.end())
+            throw usage_error(fmt::format("{} {}: the notice is {}, not {}", action, id,
+                                          row->state, *states.begin()));
+        return *row;
+    }
+};
+
+} // namespace
+
+IncidentEvent incident_from_record(const Json& r, TimePoint now) {
+    IncidentEvent e;
+    e.event = required_string(r, "event");
+    if (e.event != "opened" && e.event != "updated" && e.event != "resolved")
+        throw data_error(fmt::format("incident record: unknown event \"{}\"", e.event));
+    e.incident.id = required_string(r, "id");
+    e.incident.channel = required_string(r, "channel");
+    const std::string sev = r.contains("severity") && r["severity"].is_string()
+                                ? r["severity"].get<std::string>()
+                                : "major";
+    const auto s = severity_from_string(sev);
+    if (!s)
+        throw data_error(fmt::format("incident record: unknown severity \"{}\"", sev));
+    e.incident.severity = *s;
+    if (r.contains("checks")) {
+        if (!r["checks"].is_array())
+            throw data_error("incident record: \"checks\" is not a list");
+        for (const auto& c : r["checks"]) {
+            if (!c.is_string())
+                throw data_error("incident record: \"checks\" holds a non-string");
+            e.incident.checks.push_back(c.get<std::string>());
+        }
+    }
+    e.incident.since = required_time(r, "since");
+    if (e.event == "resolved")
+        e.incident.until = r.contains("until") ? required_time(r, "until") : now;
+    e.time = r.contains("time") ? required_time(r, "time") : now;
+    return e;
+}
+
+int run_announce(const Config& config, const AnnounceOptions& options, const AnnounceSink& sink,
+                 const Clock& clock) {
+    Run run{config, options, sink, clock};
+    run.now = clock.now();
+    run.on_bad_input = sink.bad_input;
+    run.env.config = &config;
+    run.env.clock = &clock;
+    run.env.log = [](const std::string& message) { cli::warn(message); };
+    for (const auto& id : options.targets)
+        if (run.target_config(id) == nullptr)
+            throw usage_error(fmt::format("--target {}: no such target in {}", id,
+                                          config.path.string()));
+
+    const auto path = options.state ? *options.state
+                                    : config.shop.state.value_or(default_state_path());
+    std::unique_ptr<StateStore> store;
+    try {
+        store = open_sqlite_state(path);
+    } catch (const std::runtime_error& e) {
+        throw Error(exit_status::tempfail, e.what());
+    }
+    run.state = store.get();
+    run.env.state = options.dry_run ? nullptr : store.get();
+    run.counters = store->load_counters();
+    // Every selected target is built now (no secret is read yet), so a target
+    // that lacks a key of its kind is a config error (78) before anything is queued.
+    for (const auto& t : config.targets)
+        if (run.selected(t))
+            run.target(t);
+
+
+    if (options.list_pending) {
+        run.list_pending();
+        return exit_status::ok;
+    }
+    if (options.discard) {
+        store->transaction([&] {
+            OutboxRow row = run.row_for(*options.discard, {"held", "pending", "failed"}, "--discard");
+            row.state = "discarded";
+            row.finished = run.now;
+            store->update_outbox(row);
+            sink.record(run.announcement(row, "discarded"));
+        });
+        return exit_status::ok;
+    }
+    if (options.approve) {
+        store->transaction([&] {
+            OutboxRow row = run.row_for(*options.approve, {"held", "failed"}, "--approve");
+            row.state = "pending";
+            row.next_attempt.reset();
+            row.finished.reset();
+            store->update_outbox(row);
+        });
+        run.send_due(options.approve);
+        return run.status;
+    }
+
+    const std::vector<IncidentEvent> input = run.read_input();
+    std::vector<Run::Planned> dry;
+    if (options.dry_run) {
+        if (options.event)
+            run.queue_manual(dry);
+        else
+            run.plan_and_queue(input, dry);
+        run.show_dry(dry);
+        return run.status;
+    }
+    store->transaction([&] {
+        for (const auto& e : input)
+            run.sync(e);
+        if (options.event)
+            run.queue_manual(dry);
+        else
+            run.plan_and_queue(input, dry);
+    });
+    run.send_due(std::nullopt);
+    return run.status;
+}
+
+} // namespace shopkit

@@ -1,0 +1,160 @@
+#include "lib/announce/target.hpp"
+
+#include "lib/core/error.hpp"
+#include "lib/core/secret.hpp"
+#include "lib/announce/targets/kinds.hpp"
+
+#include <fmt/core.h>
+
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+namespace shopkit {
+
+std::optional<std::string> Target::refuse(const Notice&) const { return std::nullopt; }
+
+std::string Target::preview(const Notice& notice) const { return notice.text; }
+
+Millis target_timeout(const TargetConfig& config) {
+    const auto it = config.params.find("timeout");
+    if (it == config.params.end())
+        return std::chrono::seconds(30);
+    try {
+        const Millis d = parse_duration(it->second);
+        if (d.count() > 0)
+            return d;
+    } catch (const std::invalid_argument&) {
+    }
+    throw config_error(
+        fmt::format("{}: target '{}': bad timeout \"{}\"", config.where, config.id, it->second));
+}
+
+TimePoint target_now(const TargetEnv& env) {
+    return env.clock ? env.clock->now() : Clock().now();
+}
+
+HttpTarget::HttpTarget(const TargetConfig& config, const TargetEnv& env)
+    : config_(config), env_(env), timeout_(target_timeout(config)) {
+    if (const auto it = config.params.find("ca_file"); it != config.params.end())
+        ca_file_ = it->second;
+}
+
+SendResult HttpTarget::send(const Notice& notice) {
+    // The runner asks refuse() first too; this keeps a direct caller from
+    // posting what the service would cut or reject.
+    if (auto why = refuse(notice)) {
+        SendResult r;
+        r.outcome = SendResult::Outcome::failed;
+        r.error = *why;
+        return r;
+    }
+    return deliver(notice);
+}
+
+TimePoint HttpTarget::now() const { return target_now(env_); }
+
+HttpRequest HttpTarget::request(std::string method, std::string url) const {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.url = std::move(url);
+    r.timeout = timeout_;
+    r.ca_file = ca_file_;
+    return r;
+}
+
+HttpRequest HttpTarget::json_request(std::string url, const nlohmann::json& body) const {
+    HttpRequest r = request("POST", std::move(url));
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return r;
+}
+
+std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv& env) {
+    using Factory = std::unique_ptr<Target> (*)(const TargetConfig&, const TargetEnv&);
+    static const std::map<std::string, Factory> factories = {
+        {"line", targets::make_line},         {"x", targets::make_x},
+        {"facebook", targets::make_facebook}, {"instagram", targets::make_instagram},
+        {"mastodon", targets::make_mastodon}, {"bluesky", targets::make_bluesky},
+        {"slack", targets::make_slack},       {"discord", targets::make_discord},
+        {"teams", targets::make_teams},       {"telegram", targets::make_telegram},
+        {"webhook", targets::make_webhook},   {"email", targets::make_email},
+        {"statuspage", targets::make_statuspage},
+    };
+    const auto it = factories.find(config.kind);
+    if (it == factories.end())
+        throw config_error(fmt::format("{}: unknown target kind \"{}\"", config.where, config.kind));
+    return it->second(config, env);
+}
+
+namespace {
+
+// One line of at most `max` bytes, never ending inside a UTF-8 character.
+std::string one_line(std::string_view s, std::size_t max) {
+    std::string out;
+    for (const char c : s) {
+        if (out.size() >= max)
+            break;
+        out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+    }
+    if (out.size() < s.size()) {
+        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+            out.pop_back();
+        if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80) != 0)
+            out.pop_back();
+        out += "…";
+    }
+    return out;
+}
+
+} // namespace
+
+SendResult classify_http(const HttpResponse& response, TimePoint now) {
+    SendResult r;
+    if (!response.transfer_ok) {
+        r.outcome = SendResult::Outcome::retry;
+        r.error = redact(response.timed_out ? "timed out: " + response.error : response.error);
+        return r;
+    }
+    const long s = response.status;
+    if (s >= 200 && s < 300) {
+        r.outcome = SendResult::Outcome::sent;
+        return r;
+    }
+    r.error = redact(fmt::format("HTTP {}", s));
+    if (!response.body.empty())
+        r.error += ": " + redact(one_line(response.body, 200));
+    if (s == 408 || s == 429 || s >= 500) {
+        r.outcome = SendResult::Outcome::retry;
+        if (auto ra = response.header("retry-after"))
+            r.retry_after = parse_retry_after(*ra, now);
+    } else {
+        r.outcome = SendResult::Outcome::failed;
+    }
+    return r;
+}
+
+std::string api_base(const TargetConfig& config, const std::string& default_base) {
+    std::string base = config.api_base.value_or(default_base);
+    while (!base.empty() && base.back() == '/')
+        base.pop_back();
+    return base;
+}
+
+const std::string& required_param(const TargetConfig& config, const std::string& name) {
+    const auto it = config.params.find(name);
+    if (it == config.params.end() || it->second.empty())
+        throw config_error(fmt::format("{}: target '{}' ({}) needs '{}'", config.where, config.id,
+                                       config.kind, name));
+    return it->second;
+}
+
+std::string required_secret(const TargetConfig& config, const std::string& name) {
+    const auto it = config.secrets.find(name);
+    if (it == config.secrets.end() || it->second.empty())
+        throw config_error(fmt::format("{}: target '{}' ({}) needs '{}_env' or '{}_file'",
+                                       config.where, config.id, config.kind, name, name));
+    return resolve_secret(it->second);
+}
+
+} // namespace shopkit

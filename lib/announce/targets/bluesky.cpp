@@ -1,0 +1,410 @@
+// kind = "bluesky": a post on the shop's Bluesky account (any atproto PDS).
+//
+//   POST {api_base|https://bsky.social}/xrpc/com.atproto.server.createSession
+//   {"identifier":"<handle>","password":"<password secret: an app password>"}
+//   → 200 {"accessJwt":…,"refreshJwt":…,"did":"did:plc:…","handle":…}
+//     Made once per target object and reused for every post of the run; when a
+//     post answers 400/401 ExpiredToken (or InvalidToken) a new session is made
+//     once and the post tried again.
+//
+//   POST {base}/xrpc/com.atproto.repo.createRecord
+//   Authorization: Bearer <accessJwt>
+//   {"repo":"<did>","collection":"app.bsky.feed.post","rkey":"<TID from notice.key>",
+//    "record":{"$type":"app.bsky.feed.post","text":"<notice text>",
+//              "createdAt":"2026-06-04T03:00:03Z","langs":["ja"],
+//              "facets":[{"index":{"byteStart":12,"byteEnd":40},
+//                         "features":[{"$type":"app.bsky.richtext.facet#link",
+//                                      "uri":"https://…"}]}]}}
+//   → 200 {"uri":"at://did:plc:…/app.bsky.feed.post/<rkey>","cid":…}: sent, remote_id = uri.
+//
+// Once only: the record key is a TID (what app.bsky.feed.post keys must be, or
+// the AppView ignores the post) derived from notice.key and the outbox row's
+// creation time, so every attempt of a notice writes the same key and the PDS
+// cannot hold it twice. A repeated key is answered 409 / "RecordAlreadyExists"
+// by newer PDSes and 500 by older ones; so on an attempt after the first, and
+// after a 500, we ask com.atproto.repo.getRecord first:
+//   GET {base}/xrpc/com.atproto.repo.getRecord?repo=<did>&collection=app.bsky.feed.post&rkey=<rkey>
+//   → 200: the post exists: sent.  400 {"error":"RecordNotFound"}: post it.
+// 429 retries after RateLimit-Reset (epoch seconds) or Retry-After; 5xx retry.
+// Limit: 300 graphemes and 3,000 bytes of text.
+#include "lib/announce/targets/chat_payloads.hpp"
+#include "lib/announce/targets/kinds.hpp"
+
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
+#include "lib/state/state.hpp"
+#include "lib/announce/text_limits.hpp"
+
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+namespace shopkit::targets {
+
+namespace {
+
+constexpr std::string_view s32 = "234567abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view collection = "app.bsky.feed.post";
+
+bool url_char(unsigned char c) {
+    if (c <= 0x20 || c >= 0x7f)
+        return false;
+    return c != '<' && c != '>' && c != '"' && c != '\'' && c != '`';
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size())
+        return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i])
+            return false;
+    return true;
+}
+
+} // namespace
+
+std::vector<LinkFacet> find_links(std::string_view text) {
+    std::vector<LinkFacet> links;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t scheme = 0;
+        if (starts_with_ci(text.substr(i), "https://"))
+            scheme = 8;
+        else if (starts_with_ci(text.substr(i), "http://"))
+            scheme = 7;
+        // "xhttp://" is not a link; "(http://" and "：http://" are.
+        const bool boundary = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
+        if (scheme == 0 || !boundary) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i + scheme;
+        while (end < text.size() && url_char(static_cast<unsigned char>(text[end])))
+            ++end;
+        // Punctuation that ends a sentence is not part of the URL, nor is a
+        // closing bracket the URL did not open.
+        for (;;) {
+            if (end <= i + scheme)
+                break;
+            const char last = text[end - 1];
+            if (std::string_view(".,;:!?").find(last) != std::string_view::npos) {
+                --end;
+                continue;
+            }
+            if (last == ')' || last == ']') {
+                const char open = last == ')' ? '(' : '[';
+                const auto url = text.substr(i, end - i);
+                const auto opens = std::count(url.begin(), url.end(), open);
+                const auto closes = std::count(url.begin(), url.end(), last);
+                if (closes > opens) {
+                    --end;
+                    continue;
+                }
+            }
+            break;
+        }
+        if (end > i + scheme) {
+            links.push_back({i, end, std::string(text.substr(i, end - i))});
+            i = end;
+        } else {
+            i += scheme;
+        }
+    }
+    return links;
+}
+
+nlohmann::json bluesky_post_record(const std::string& text, const std::string& created_at,
+                                   const std::string& language) {
+    nlohmann::json record = {
+        {"$type", std::string(collection)}, {"text", text}, {"createdAt", created_at}};
+    if (!language.empty())
+        record["langs"] = nlohmann::json::array({language});
+    const auto links = find_links(text);
+    if (!links.empty()) {
+        nlohmann::json facets = nlohmann::json::array();
+        for (const LinkFacet& link : links)
+            facets.push_back(
+                {{"index", {{"byteStart", link.byte_start}, {"byteEnd", link.byte_end}}},
+                 {"features", nlohmann::json::array({{{"$type", "app.bsky.richtext.facet#link"},
+                                                      {"uri", link.uri}}})}});
+        record["facets"] = std::move(facets);
+    }
+    return record;
+}
+
+std::string bluesky_rkey(std::string_view key, TimePoint created) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_Digest(key.data(), key.size(), md.data(), &len, EVP_sha256(), nullptr) != 1)
+        throw Error(exit_status::software, "SHA-256 failed (OpenSSL)");
+    std::uint64_t h = 0;
+    for (int i = 0; i < 8; ++i)
+        h = (h << 8) | md[static_cast<std::size_t>(i)];
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(created.time_since_epoch()).count();
+    const std::uint64_t micros =
+        static_cast<std::uint64_t>(seconds < 0 ? 0 : seconds) * 1000000u + (h % 1000000u);
+    const std::uint64_t clock_id = (h >> 32) & 0x3ff;
+    // 1 zero bit, 53 bits of microseconds since the epoch, 10 bits of clock id.
+    std::uint64_t v = ((micros & ((std::uint64_t{1} << 53) - 1)) << 10) | clock_id;
+    std::string out(13, '2');
+    for (int i = 12; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = s32[v & 31];
+        v >>= 5;
+    }
+    return out;
+}
+
+bool is_tid(std::string_view s) {
+    if (s.size() != 13)
+        return false;
+    for (char c : s)
+        if (s32.find(c) == std::string_view::npos)
+            return false;
+    return s32.find(s[0]) < 16; // the top bit is zero
+}
+
+namespace {
+
+struct Session {
+    std::string access_jwt;
+    std::string did;
+};
+
+std::string xrpc_error(const HttpResponse& response) {
+    const auto j = nlohmann::json::parse(response.body, nullptr, false);
+    if (j.is_object() && j.contains("error") && j["error"].is_string())
+        return j["error"].get<std::string>();
+    return {};
+}
+
+std::string xrpc_message(const HttpResponse& response) {
+    const auto j = nlohmann::json::parse(response.body, nullptr, false);
+    if (j.is_object() && j.contains("message") && j["message"].is_string())
+        return j["message"].get<std::string>().substr(0, 200);
+    return {};
+}
+
+class BlueskyTarget final : public HttpTarget {
+  public:
+    BlueskyTarget(const TargetConfig& config, const TargetEnv& env)
+        : HttpTarget(config, env), base_(api_base(config, "https://bsky.social")),
+          handle_(required_param(config, "handle")) {
+        need_secret(config, "password");
+        if (env.config)
+            language_ = env.config->shop.language;
+    }
+
+    std::optional<std::string> refuse(const Notice& notice) const override {
+        const std::size_t n = count_graphemes(notice.text);
+        if (n > bluesky_limit)
+            return fmt::format("Bluesky counts {} of {} graphemes", n, bluesky_limit);
+        if (notice.text.size() > bluesky_byte_limit)
+            return fmt::format("Bluesky counts {} of {} bytes", notice.text.size(),
+                               bluesky_byte_limit);
+        if (n == 0)
+            return std::string("Bluesky refuses an empty post");
+        return std::nullopt;
+    }
+
+  protected:
+    SendResult deliver(const Notice& notice) override {
+        password_ = required_secret(config_, "password");
+        SendResult result = post(notice);
+        result.error = mask_secrets(result.error,
+                                    {password_, session_ ? session_->access_jwt : std::string()});
+        return result;
+    }
+
+  private:
+    // The outbox row's creation time: the same on every attempt, in every run.
+    TimePoint created(const Notice& notice) const {
+        if (env_.state && notice.outbox_id != 0)
+            if (auto row = env_.state->outbox_row(notice.outbox_id))
+                return row->created;
+        if (notice.record.is_object())
+            for (const char* field : {"time", "since"})
+                if (notice.record.contains(field) && notice.record[field].is_string())
+                    if (auto t = parse_rfc3339(notice.record[field].get<std::string>()))
+                        return *t;
+        return now();
+    }
+
+    std::optional<Millis> rate_limit_wait(const HttpResponse& response) const {
+        const TimePoint t = now();
+        if (auto h = response.header("retry-after"))
+            if (auto wait = parse_retry_after(*h, t))
+                return wait;
+        if (auto h = response.header("ratelimit-reset")) {
+            long long epoch = 0;
+            const auto* end = h->data() + h->size();
+            if (std::from_chars(h->data(), end, epoch).ptr == end && epoch > 0) {
+                const auto d =
+                    std::chrono::duration_cast<Millis>(TimePoint(std::chrono::seconds(epoch)) - t);
+                return d.count() > 0 ? d : Millis{0};
+            }
+        }
+        return std::nullopt;
+    }
+
+    SendResult classify(const HttpResponse& response, const char* what) const {
+        SendResult result = classify_http(response, now());
+        if (response.transfer_ok && response.status == 429 && !result.retry_after)
+            result.retry_after = rate_limit_wait(response);
+        if (response.transfer_ok && result.outcome != SendResult::Outcome::sent) {
+            const std::string name = xrpc_error(response);
+            const std::string message = xrpc_message(response);
+            if (!name.empty() || !message.empty())
+                result.error =
+                    fmt::format("Bluesky {} answered HTTP {}: {}{}{}", what, response.status, name,
+                                name.empty() || message.empty() ? "" : ": ", message);
+        }
+        return result;
+    }
+
+    // Logs in; nullopt on success, else why not.
+    std::optional<SendResult> login() {
+        session_.reset();
+        const HttpRequest request =
+            json_request(join_url(base_, "/xrpc/com.atproto.server.createSession"),
+                         {{"identifier", handle_}, {"password", password_}});
+        const HttpResponse response = http_.send(request);
+        SendResult result = classify(response, "login");
+        if (result.outcome != SendResult::Outcome::sent) {
+            if (response.transfer_ok && (response.status == 401 || response.status == 400))
+                result.error +=
+                    fmt::format(" (check the handle \"{}\" and its app password)", handle_);
+            return result;
+        }
+        const auto j = nlohmann::json::parse(response.body, nullptr, false);
+        if (!j.is_object() || !j.contains("accessJwt") || !j["accessJwt"].is_string() ||
+            !j.contains("did") || !j["did"].is_string()) {
+            result.outcome = SendResult::Outcome::retry;
+            result.error = "Bluesky login answered without accessJwt and did";
+            return result;
+        }
+        session_ = Session{j["accessJwt"].get<std::string>(), j["did"].get<std::string>()};
+        return std::nullopt;
+    }
+
+    std::string uri_of(const std::string& rkey) const {
+        return fmt::format("at://{}/{}/{}", session_->did, collection, rkey);
+    }
+
+    static bool expired(const HttpResponse& response) {
+        if (!response.transfer_ok)
+            return false;
+        const std::string name = xrpc_error(response);
+        return response.status == 401 ||
+               (response.status == 400 && (name == "ExpiredToken" || name == "InvalidToken"));
+    }
+
+    HttpResponse get_record(const std::string& rkey) {
+        HttpRequest request =
+            this->request("GET", join_url(base_, "/xrpc/com.atproto.repo.getRecord") +
+                                     "?repo=" + percent_encode(session_->did) + "&collection=" +
+                                     percent_encode(collection) + "&rkey=" + percent_encode(rkey));
+        request.headers = {{"Authorization", "Bearer " + session_->access_jwt}};
+        return http_.send(request);
+    }
+
+    struct Attempt {
+        SendResult result;
+        bool session_expired = false;
+    };
+
+    Attempt attempt(const Notice& notice, const std::string& rkey) {
+        if (notice.attempt > 1) {
+            // An earlier attempt may have landed without us hearing the answer.
+            const HttpResponse found = get_record(rkey);
+            if (found.transfer_ok && found.status == 200)
+                return {sent(uri_of(rkey))};
+            const bool missing =
+                found.transfer_ok && found.status == 400 && xrpc_error(found) == "RecordNotFound";
+            if (!missing) {
+                SendResult result = classify(found, "getRecord");
+                // Not knowing whether it landed, never post again yet.
+                if (result.outcome != SendResult::Outcome::retry) {
+                    result.outcome = SendResult::Outcome::retry;
+                    if (result.error.empty())
+                        result.error =
+                            fmt::format("Bluesky getRecord answered HTTP {}", found.status);
+                }
+                return {result, expired(found)};
+            }
+        }
+        const HttpResponse response = create(notice, rkey);
+        if (response.transfer_ok && response.status / 100 == 2) {
+            const auto j = nlohmann::json::parse(response.body, nullptr, false);
+            return {sent(j.is_object() && j.contains("uri") && j["uri"].is_string()
+                             ? j["uri"].get<std::string>()
+                             : uri_of(rkey))};
+        }
+        if (response.transfer_ok &&
+            (response.status == 409 || xrpc_error(response) == "RecordAlreadyExists"))
+            return {sent(uri_of(rkey))};
+        if (response.transfer_ok && response.status == 500) {
+            // Older PDSes answer a repeated record key with a bare 500.
+            const HttpResponse found = get_record(rkey);
+            if (found.transfer_ok && found.status == 200)
+                return {sent(uri_of(rkey))};
+        }
+        return {classify(response, "createRecord"), expired(response)};
+    }
+
+    SendResult post(const Notice& notice) {
+        const std::string rkey = bluesky_rkey(notice.key, created(notice));
+        bool fresh_session = false;
+        if (!session_) {
+            if (auto failed = login())
+                return *failed;
+            fresh_session = true;
+        }
+        for (;;) {
+            Attempt a = attempt(notice, rkey);
+            if (!a.session_expired || fresh_session)
+                return a.result;
+            // The reused session has expired: one new login, one more try.
+            if (auto failed = login())
+                return *failed;
+            fresh_session = true;
+        }
+    }
+
+    HttpResponse create(const Notice& notice, const std::string& rkey) {
+        HttpRequest request = json_request(
+            join_url(base_, "/xrpc/com.atproto.repo.createRecord"),
+            {{"repo", session_->did},
+             {"collection", std::string(collection)},
+             {"rkey", rkey},
+             {"record", bluesky_post_record(notice.text, format_utc(now()), language_)}});
+        request.headers.emplace_back("Authorization", "Bearer " + session_->access_jwt);
+        return http_.send(request);
+    }
+
+    static SendResult sent(std::string uri) {
+        SendResult result;
+        result.outcome = SendResult::Outcome::sent;
+        result.remote_id = std::move(uri);
+        return result;
+    }
+
+    std::string base_;
+    std::string handle_;
+    std::string language_;
+    std::string password_;
+    std::optional<Session> session_;
+};
+
+} // namespace
+
+std::unique_ptr<Target> make_bluesky(const TargetConfig& config, const TargetEnv& env) {
+    return std::make_unique<BlueskyTarget>(config, env);
+}
+
+} // namespace shopkit::targets

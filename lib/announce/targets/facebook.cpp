@@ -1,0 +1,137 @@
+// Facebook Page post through the Graph API (https://graph.facebook.com, `api_base`
+// overrides it).
+//
+//   POST {base}/v19.0/{page_id}/feed
+//   Content-Type: application/x-www-form-urlencoded
+//   message=TEXT&access_token=TOKEN      (secret `token`: a Page access token)
+//
+// 200 {"id":"{page_id}_{post_id}"}. Errors (HTTP 400/403/500 …):
+// {"error":{"message","type","code","error_subcode","fbtrace_id"}}; codes 4, 17,
+// 32, 613 and 80001 are rate limits (retried; the X-Business-Use-Case-Usage /
+// X-App-Usage header's estimated_time_to_regain_access, in minutes, says how
+// long), 1 and 2 are temporary, everything else needs a person (190: the token
+// expired or was revoked). A post is at most 63,206 characters. The Graph API
+// has no idempotency key: a retry after an attempt whose answer was lost (a
+// timeout) may post twice; that is the price of never losing a notice.
+#include "lib/announce/targets/kinds.hpp"
+
+#include "lib/core/duration.hpp"
+#include "lib/core/secret.hpp"
+#include "lib/announce/text_limits.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+namespace shopkit::targets {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t max_chars = 63206;
+constexpr const char* graph_version = "/v19.0";
+
+// The largest estimated_time_to_regain_access (minutes) anywhere in `j`.
+void regain_minutes(const json& j, std::optional<long long>& minutes) {
+    if (j.is_object()) {
+        for (const auto& [k, v] : j.items()) {
+            if (k == "estimated_time_to_regain_access" && v.is_number_integer())
+                minutes = std::max(minutes.value_or(0), v.get<long long>());
+            else
+                regain_minutes(v, minutes);
+        }
+    } else if (j.is_array()) {
+        for (const json& v : j)
+            regain_minutes(v, minutes);
+    }
+}
+
+// How long the usage headers say to wait: X-Business-Use-Case-Usage
+// {"ID":[{…,"estimated_time_to_regain_access":N}]}, X-App-Usage, X-Page-Usage.
+std::optional<Millis> regain_access(const HttpResponse& res) {
+    std::optional<long long> minutes;
+    for (const char* name : {"x-business-use-case-usage", "x-app-usage", "x-page-usage"})
+        if (auto value = res.header(name))
+            regain_minutes(json::parse(*value, nullptr, false), minutes);
+    if (!minutes || *minutes <= 0)
+        return std::nullopt;
+    return Millis(std::chrono::minutes(std::min<long long>(*minutes, 24 * 60)));
+}
+
+class FacebookTarget final : public HttpTarget {
+  public:
+    FacebookTarget(const TargetConfig& config, const TargetEnv& env)
+        : HttpTarget(config, env), base_(api_base(config, "https://graph.facebook.com")),
+          page_id_(required_param(config, "page_id")) {}
+
+    std::optional<std::string> refuse(const Notice& notice) const override {
+        if (notice.text.empty())
+            return "Facebook refuses an empty post";
+        const std::size_t chars = count_code_points(notice.text);
+        if (chars > max_chars)
+            return fmt::format("Facebook counts {} of {} characters; shorten the notice", chars,
+                               max_chars);
+        return std::nullopt;
+    }
+
+  protected:
+    SendResult deliver(const Notice& notice) override {
+        const std::string token = required_secret(config_, "token");
+        HttpRequest req = request("POST", join_url(base_, std::string(graph_version) + "/" +
+                                                              percent_encode(page_id_) + "/feed"));
+        req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+        req.body = form_encode({{"message", notice.text}, {"access_token", token}});
+        const HttpResponse res = http_.send(req);
+
+        SendResult r = classify_http(res, now());
+        if (!res.transfer_ok)
+            return r;
+        const json body = json::parse(res.body, nullptr, false);
+        if (r.outcome == SendResult::Outcome::sent) {
+            if (body.is_object() && body.contains("id") && body["id"].is_string())
+                r.remote_id = body["id"].get<std::string>();
+            return r;
+        }
+        if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) {
+            r.error = "Facebook: " + r.error;
+            return r;
+        }
+        const json& e = body["error"];
+        const long long code =
+            e.contains("code") && e["code"].is_number_integer() ? e["code"].get<long long>() : 0;
+        const std::string message = e.contains("message") && e["message"].is_string()
+                                        ? e["message"].get<std::string>()
+                                        : std::string();
+        if (code == 4 || code == 17 || code == 32 || code == 613 || code == 80001) {
+            r.outcome = SendResult::Outcome::retry;
+            if (!r.retry_after)
+                r.retry_after = regain_access(res);
+            r.error =
+                redact(fmt::format("Facebook: rate limit reached (code {}: {})", code, message));
+        } else if (code == 1 || code == 2) {
+            r.outcome = SendResult::Outcome::retry;
+            r.error = redact(fmt::format("Facebook: temporary error (code {}: {})", code, message));
+        } else if (code == 190) {
+            r.outcome = SendResult::Outcome::failed;
+            r.error = redact(fmt::format("Facebook rejected the Page access token (code 190: "
+                                         "{}); make a new one",
+                                         message));
+        } else {
+            r.error =
+                redact(fmt::format("Facebook: HTTP {}, code {}: {}", res.status, code, message));
+        }
+        return r;
+    }
+
+  private:
+    std::string base_;
+    std::string page_id_;
+};
+
+} // namespace
+
+std::unique_ptr<Target> make_facebook(const TargetConfig& config, const TargetEnv& env) {
+    return std::make_unique<FacebookTarget>(config, env);
+}
+
+} // namespace shopkit::targets

@@ -1,0 +1,184 @@
+#include "lib/check/run.hpp"
+
+#include "lib/core/error.hpp"
+#include "lib/state/state.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+
+namespace shopkit {
+
+namespace {
+
+struct Item {
+    const ChannelConfig* channel;
+    const CheckConfig* check;
+};
+
+std::vector<const ChannelConfig*> select_channels(const Config& config,
+                                                  const std::vector<std::string>& wanted) {
+    std::vector<const ChannelConfig*> out;
+    for (const auto& id : wanted) {
+        if (!config.channel(id)) {
+            // Name a few, not ten thousand.
+            std::string known;
+            for (std::size_t i = 0; i < config.channels.size() && i < 8; ++i)
+                known += (known.empty() ? "" : ", ") + config.channels[i].id;
+            if (config.channels.size() > 8)
+                known += fmt::format(" and {} more", config.channels.size() - 8);
+            throw usage_error("unknown channel '" + id + "'" +
+                              (known.empty() ? "" : " (known: " + known + ")"));
+        }
+    }
+    for (const auto& c : config.channels)
+        if (wanted.empty() || std::find(wanted.begin(), wanted.end(), c.id) != wanted.end())
+            out.push_back(&c);
+    return out;
+}
+
+bool in_maintenance(const Config& config, const std::string& channel, TimePoint now) {
+    return std::any_of(config.maintenance.begin(), config.maintenance.end(), [&](const auto& m) {
+        return (m.channel.empty() || m.channel == channel) && m.start <= now && now < m.end;
+    });
+}
+
+int exit_for(State worst) {
+    switch (worst) {
+    case State::up:
+        return 0;
+    case State::degraded:
+        return 1;
+    case State::down:
+        return 2;
+    case State::unknown:
+        break;
+    }
+    return 3;
+}
+
+// Applies this run to the remembered counters and incidents, in one transaction.
+void keep_state(const Config& config, const RunOptions& options,
+                const std::vector<const ChannelConfig*>& channels, RunOutcome& out, TimePoint now) {
+    const std::filesystem::path path =
+        options.state ? *options.state : config.shop.state.value_or(default_state_path());
+    auto store = open_sqlite_state(path);
+    const Thresholds thresholds{config.policy.fail_after, config.policy.recover_after};
+
+    store->transaction([&] {
+        out.events.clear();
+        out.open_channels.clear();
+        auto counters = store->load_counters();
+        std::map<std::string, std::vector<CheckStatus>> by_channel;
+        for (auto& r : out.results) {
+            const CheckKey key{r.channel, r.check};
+            const auto found = counters.find(key);
+            const CheckCounter previous = found == counters.end() ? CheckCounter{} : found->second;
+            const CheckCounter next = advance(previous, r.raw, r.time, thresholds);
+            // An unknown probe taught nothing: the counter keeps its state, the
+            // result says unknown.
+            r.state = r.raw == State::unknown ? State::unknown : next.state;
+            store->save_counter(key, next);
+            store->add_history(r);
+            by_channel[r.channel].push_back({r.check, next.state, r.critical, next.first_fail});
+        }
+
+        auto open = store->open_incidents();
+        for (const ChannelConfig* channel : channels) {
+            const auto o = open.find(channel->id);
+            std::optional<Incident> current;
+            if (o != open.end())
+                current = o->second;
+            auto event = assess_channel(channel->id, by_channel[channel->id], current,
+                                        in_maintenance(config, channel->id, now), now);
+            if (event) {
+                if (event->event == "opened")
+                    event->incident.id =
+                        unique_incident_id(event->incident.id, [&](const std::string& id) {
+                            return store->incident_exists(id);
+                        });
+                store->record_event(*event);
+                if (event->event != "resolved")
+                    out.open_channels.insert(channel->id);
+                out.events.push_back(std::move(*event));
+            } else if (current) {
+                out.open_channels.insert(channel->id);
+            }
+        }
+        store->prune_history(now - config.policy.history);
+    });
+    out.state_kept = true;
+    out.state_path = path;
+}
+
+} // namespace
+
+RunOutcome run_checks(const Config& config, const RunOptions& options, Transport& transport,
+                      const Clock& clock) {
+    const auto channels = select_channels(config, options.channels);
+
+    std::vector<Item> items;
+    std::vector<Request> requests;
+    for (const ChannelConfig* channel : channels) {
+        for (const auto& check : channel->checks) {
+            items.push_back({channel, &check});
+            requests.push_back(make_request(check));
+        }
+    }
+    // Canaries ride in the same batch: they cost no extra wall time.
+    for (const auto& url : config.policy.canary) {
+        Request r;
+        r.url = url;
+        r.timeout = config.policy.timeout;
+        r.max_body = 16 * 1024;
+        requests.push_back(std::move(r));
+    }
+
+    RunOutcome out;
+    out.results.resize(items.size());
+    std::size_t canaries_up = 0;
+    std::string canary_errors;
+    const TimePoint started = clock.now();
+    const auto concurrency = static_cast<std::size_t>(
+        std::max(1, options.concurrency.value_or(config.policy.concurrency)));
+    transport.fetch(requests, concurrency, [&](std::size_t i, Response&& response) {
+        if (i < items.size()) {
+            out.results[i] =
+                evaluate(*items[i].channel, *items[i].check, response, started, clock.now());
+            return;
+        }
+        // Any HTTP answer from a canary proves our own network works.
+        if (response.transfer_ok && response.http_status > 0) {
+            ++canaries_up;
+        } else {
+            const auto& url = config.policy.canary[i - items.size()];
+            canary_errors += (canary_errors.empty() ? "" : "; ") + url + ": " + response.error;
+        }
+    });
+
+    const bool any_failed = std::any_of(out.results.begin(), out.results.end(),
+                                        [](const CheckResult& r) { return r.raw != State::up; });
+    if (!config.policy.canary.empty() && canaries_up == 0 && any_failed) {
+        // The shop is not the problem: judge nothing, remember nothing.
+        out.network_down = true;
+        out.network_detail = "every canary failed too (" + canary_errors +
+                             "): our own network looks down; nothing was recorded";
+        for (auto& r : out.results)
+            if (r.raw != State::up)
+                r.state = State::unknown;
+        out.exit_status = 3;
+        return out;
+    }
+
+    if (options.keep_state)
+        keep_state(config, options, channels, out, clock.now());
+
+    State worst = State::up;
+    for (const auto& r : out.results)
+        worst = worse(worst, r.state);
+    out.exit_status = exit_for(worst);
+    return out;
+}
+
+} // namespace shopkit

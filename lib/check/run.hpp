@@ -1,0 +1,42 @@
+// One run of shopcheck, as a library call: probe every selected check once,
+// concurrently, judge the answers, advance the counters, open/update/resolve
+// incidents, all in one state transaction.
+#pragma once
+
+#include "lib/check/evaluate.hpp"
+#include "lib/config/config.hpp"
+#include "lib/check/incident_logic.hpp"
+#include "lib/net/probe.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace shopkit {
+
+struct RunOptions {
+    std::vector<std::string> channels;            // empty = all; unknown id = usage_error
+    std::optional<std::filesystem::path> state;   // overrides [shop] state
+    bool keep_state = true;                       // false: no counters, no incidents (thresholds off)
+    std::optional<int> concurrency;               // overrides [policy] concurrency
+};
+
+struct RunOutcome {
+    std::vector<CheckResult> results;       // config order; `state` after thresholds
+    std::vector<IncidentEvent> events;      // opened/updated/resolved in this run
+    std::set<std::string> open_channels;    // channels with an open incident after the run
+    bool state_kept = false;
+    std::filesystem::path state_path;       // the state database used, when kept
+    bool network_down = false;              // every canary failed: nothing was judged
+    std::string network_detail;             // why, for people
+    int exit_status = 0;                    // 0 up, 1 degraded, 2 down, 3 unknown
+};
+
+// Runs the checks. Throws usage_error for an unknown --channel, config_error
+// for an unreadable secret, std::runtime_error for a state store failure.
+RunOutcome run_checks(const Config& config, const RunOptions& options, Transport& transport,
+                      const Clock& clock);
+
+} // namespace shopkit

@@ -1,0 +1,161 @@
+#include "lib/core/secret.hpp"
+
+#include "lib/core/error.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace shopkit {
+
+namespace {
+
+std::string prefix(const SecretRef& ref) {
+    return ref.where.empty() ? "" : ref.where + ": ";
+}
+
+// Closes the descriptor on every path out, including the throwing ones.
+class Fd {
+  public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+  private:
+    int fd_;
+};
+
+std::string read_secret_file(const SecretRef& ref) {
+    const std::string& path = ref.name;
+    // The mode is checked on the open descriptor, not the path, so the file cannot
+    // be swapped between the check and the read.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
+                           std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
+                           std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        throw config_error(prefix(ref) + "secret file " + path + " is not a regular file");
+    if ((st.st_mode & 077) != 0) {
+        const char* what = (st.st_mode & 044) != 0 ? "readable" : "writable";
+        throw config_error(prefix(ref) + path + " is " + what + " by group or others: chmod 600 " +
+                           path);
+    }
+
+    std::string content;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
+                               std::strerror(errno));
+        }
+        if (n == 0)
+            break;
+        content.append(buffer, static_cast<std::size_t>(n));
+    }
+    // Editors and `echo x > file` add a newline that is not part of the token.
+    if (content.ends_with("\r\n"))
+        content.resize(content.size() - 2);
+    else if (content.ends_with('\n'))
+        content.pop_back();
+    if (content.empty())
+        throw config_error(prefix(ref) + "secret file " + path + " is empty");
+    return content;
+}
+
+} // namespace
+
+namespace {
+
+std::vector<std::string>& known_secrets() {
+    static std::vector<std::string> values;
+    return values;
+}
+
+void remember_one(const std::string& value) {
+    auto& known = known_secrets();
+    if (value.size() >= min_redacted &&
+        std::find(known.begin(), known.end(), value) == known.end())
+        known.push_back(value);
+}
+
+std::string remember(std::string value) {
+    remember_one(value);
+    // A webhook URL is a credential as a whole and in its parts: a server that
+    // echoes only its path, or the token in it, must not reveal it either.
+    for (const std::string_view scheme : {"https://", "http://"}) {
+        if (!value.starts_with(scheme))
+            continue;
+        const auto slash = value.find('/', scheme.size());
+        if (slash == std::string::npos)
+            break;
+        remember_one(value.substr(slash));
+        std::size_t start = slash + 1;
+        while (start < value.size()) {
+            const auto end = value.find_first_of("/?&=#", start);
+            const std::string part = value.substr(start, end == std::string::npos ? end : end - start);
+            // Tokens and ids have digits; words such as "services" or "webhooks" stay readable.
+            if (part.size() >= 8 && part.find_first_of("0123456789") != std::string::npos)
+                remember_one(part);
+            if (end == std::string::npos)
+                break;
+            start = end + 1;
+        }
+        break;
+    }
+    // Longest first, so a part never leaves the rest of a longer secret showing.
+    auto& known = known_secrets();
+    std::sort(known.begin(), known.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    return value;
+}
+
+} // namespace
+
+std::string resolve_secret(const SecretRef& ref) {
+    switch (ref.source) {
+    case SecretRef::Source::none:
+        break;
+    case SecretRef::Source::env: {
+        const char* value = std::getenv(ref.name.c_str());
+        if (value == nullptr)
+            throw config_error(prefix(ref) + "environment variable " + ref.name + " is not set");
+        if (*value == '\0')
+            throw config_error(prefix(ref) + "environment variable " + ref.name + " is empty");
+        return remember(value);
+    }
+    case SecretRef::Source::file:
+        return remember(read_secret_file(ref));
+    }
+    throw config_error(prefix(ref) + "no secret given (use NAME_env or NAME_file)");
+}
+
+std::string redact(std::string text) {
+    for (const auto& secret : known_secrets()) {
+        for (auto at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + redacted_mark.size()))
+            text.replace(at, secret.size(), redacted_mark);
+    }
+    return text;
+}
+
+} // namespace shopkit

@@ -1,0 +1,377 @@
+#include "lib/net/http.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+namespace shopkit {
+
+namespace {
+
+// A host that takes longer than this to accept a connection is down, even when
+// the request's whole-exchange timeout is longer.
+constexpr long max_connect_timeout_ms = 10'000;
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            throw std::runtime_error("curl_global_init failed");
+    });
+}
+
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), lower);
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i]))
+            return false;
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() &&
+           (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+        s.remove_prefix(1);
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+        s.remove_suffix(1);
+    return s;
+}
+
+template <typename T> void set(CURL* easy, CURLoption opt, T value) {
+    // An option this libcurl lacks (say HTTP/2) leaves the request without it,
+    // which is what a user would want; the options that matter for safety are
+    // checked in send().
+    (void)curl_easy_setopt(easy, opt, value);
+}
+
+// Replaces every occurrence of `secret` in `text` (when long enough to matter).
+void scrub(std::string& text, std::string_view secret) {
+    if (secret.size() < 4)
+        return;
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+        text.replace(at, secret.size(), "<url>");
+        at += 5;
+    }
+}
+
+} // namespace
+
+struct HttpClient::Impl {
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    std::array<char, CURL_ERROR_SIZE> errbuf{};
+    HttpResponse* response = nullptr; // the one being received
+    std::size_t max_body = 0;
+    bool truncated = false;
+
+    ~Impl() {
+        curl_slist_free_all(headers);
+        if (easy != nullptr)
+            curl_easy_cleanup(easy);
+    }
+
+    static std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
+        auto* self = static_cast<Impl*>(user);
+        const std::size_t len = size * count;
+        std::string& body = self->response->body;
+        const std::size_t room = self->max_body - std::min(self->max_body, body.size());
+        if (len <= room) {
+            body.append(data, len);
+            return len;
+        }
+        // Keep what fits and end the transfer with a short count: an API that
+        // answers with megabytes must not make us grow without bound.
+        body.append(data, room);
+        self->truncated = true;
+        return room;
+    }
+
+    static std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
+        auto* self = static_cast<Impl*>(user);
+        const std::size_t len = size * count;
+        std::string_view line(data, len);
+        Headers& headers = self->response->headers;
+        if (line.substr(0, 5) == "HTTP/") {
+            // A new status line: a 100 Continue or a proxy's answer came first;
+            // only the final response's headers are the API's.
+            headers.clear();
+            return len;
+        }
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0)
+            return len; // the blank line ending the block, or a malformed line
+        if (headers.size() >= 200)
+            return len; // a header flood must not grow us either
+        headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                             std::string(trim(line.substr(colon + 1))));
+        return len;
+    }
+};
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+        if (iequals(n, name))
+            return v;
+    return std::nullopt;
+}
+
+HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
+    global_init();
+    impl_->easy = curl_easy_init();
+    if (impl_->easy == nullptr)
+        throw std::runtime_error("curl_easy_init failed");
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResponse HttpClient::send(const HttpRequest& request) {
+    HttpResponse response;
+    const std::string_view url = request.url;
+    if (!(url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://")) {
+        response.error = "only http:// and https:// URLs are supported";
+        return response;
+    }
+
+    Impl& m = *impl_;
+    CURL* easy = m.easy;
+    // reset keeps the connection cache: the next request to the same API reuses
+    // the connection (and its TLS session).
+    curl_easy_reset(easy);
+    curl_slist_free_all(m.headers);
+    m.headers = nullptr;
+    m.errbuf[0] = '\0';
+    m.response = &response;
+    m.max_body = request.max_body;
+    m.truncated = false;
+
+    set(easy, CURLOPT_URL, request.url.c_str());
+    if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+        response.error = "libcurl refused to limit protocols to http and https";
+        m.response = nullptr;
+        return response;
+    }
+    set(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    set(easy, CURLOPT_NOSIGNAL, 1L);
+    set(easy, CURLOPT_ERRORBUFFER, m.errbuf.data());
+    set(easy, CURLOPT_WRITEFUNCTION, &Impl::write_body);
+    set(easy, CURLOPT_WRITEDATA, static_cast<void*>(&m));
+    set(easy, CURLOPT_HEADERFUNCTION, &Impl::write_header);
+    set(easy, CURLOPT_HEADERDATA, static_cast<void*>(&m));
+    set(easy, CURLOPT_USERAGENT, "shopkit/" SHOPKIT_VERSION);
+    set(easy, CURLOPT_ACCEPT_ENCODING, "");
+
+    const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
+    set(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    set(easy, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, max_connect_timeout_ms));
+    if (!request.ca_file.empty())
+        set(easy, CURLOPT_CAINFO, request.ca_file.c_str());
+
+    const std::string method = [&] {
+        std::string up(request.method);
+        std::transform(up.begin(), up.end(), up.begin(), [](char c) {
+            return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        });
+        return up.empty() ? std::string("GET") : up;
+    }();
+    if (method == "GET") {
+        set(easy, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (method == "POST" || method == "PUT" || !request.body.empty()) {
+            // POSTFIELDS with an explicit size: the body may hold NUL bytes and is
+            // not copied (it outlives the transfer).
+            set(easy, CURLOPT_POST, 1L);
+            set(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+            set(easy, CURLOPT_POSTFIELDS, request.body.c_str());
+        }
+        if (method != "POST")
+            set(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+
+    bool has_expect = false;
+    std::string line;
+    for (const auto& [name, value] : request.headers) {
+        if (iequals(name, "Expect"))
+            has_expect = true;
+        line.assign(name);
+        if (value.empty()) {
+            line += ';'; // libcurl's way to send a header with an empty value
+        } else {
+            line += ": ";
+            line += value;
+        }
+        curl_slist* grown = curl_slist_append(m.headers, line.c_str());
+        if (grown == nullptr)
+            throw std::runtime_error("out of memory building request headers");
+        m.headers = grown;
+    }
+    if (!has_expect) {
+        // No "Expect: 100-continue" wait on larger bodies: APIs answer at once.
+        curl_slist* grown = curl_slist_append(m.headers, "Expect:");
+        if (grown == nullptr)
+            throw std::runtime_error("out of memory building request headers");
+        m.headers = grown;
+    }
+    set(easy, CURLOPT_HTTPHEADER, m.headers);
+
+    const CURLcode result = curl_easy_perform(easy);
+    m.response = nullptr;
+
+    // Our own short write after max_body bytes ends the transfer with a write
+    // error; the answer itself was complete enough to judge.
+    const bool capped = result == CURLE_WRITE_ERROR && m.truncated;
+    response.transfer_ok = result == CURLE_OK || capped;
+    response.timed_out = result == CURLE_OPERATION_TIMEDOUT;
+    long status = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+        response.status = status;
+    if (!response.transfer_ok) {
+        response.error = m.errbuf[0] != '\0' ? std::string(m.errbuf.data())
+                                             : std::string(curl_easy_strerror(result));
+        // Telegram and Slack URLs hold tokens: an error text must never carry
+        // the URL or its path, whatever libcurl chose to quote.
+        scrub(response.error, url);
+        const std::size_t host_start = url.find("//") + 2;
+        const std::size_t path_start = url.find_first_of("/?#", host_start);
+        if (path_start != std::string_view::npos && url.size() - path_start > 1)
+            scrub(response.error, url.substr(path_start));
+        while (!response.error.empty() &&
+               (response.error.back() == '\n' || response.error.back() == '\r'))
+            response.error.pop_back();
+    }
+    return response;
+}
+
+std::string percent_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size() * 3);
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0x0f];
+        }
+    }
+    return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string out;
+    for (const auto& [name, value] : fields) {
+        if (!out.empty())
+            out += '&';
+        out += percent_encode(name);
+        out += '=';
+        out += percent_encode(value);
+    }
+    return out;
+}
+
+std::string join_url(std::string_view base, std::string_view path) {
+    while (!base.empty() && base.back() == '/')
+        base.remove_suffix(1);
+    std::string out(base);
+    if (path.empty() || path.front() != '/')
+        out += '/';
+    out += path;
+    return out;
+}
+
+namespace {
+
+int month_index(std::string_view m) {
+    static constexpr std::array<std::string_view, 12> names = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == m)
+            return static_cast<int>(i) + 1;
+    return 0;
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// RFC 9110 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (exact layout, 29 chars).
+std::optional<TimePoint> parse_imf_fixdate(std::string_view s) {
+    if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ' || s.substr(26) != "GMT")
+        return std::nullopt;
+    static constexpr std::array<std::string_view, 7> days = {"Mon", "Tue", "Wed", "Thu",
+                                                             "Fri", "Sat", "Sun"};
+    if (std::find(days.begin(), days.end(), s.substr(0, 3)) == days.end())
+        return std::nullopt;
+    const auto num = [&](std::size_t at, std::size_t len) -> int {
+        const std::string_view d = s.substr(at, len);
+        if (!all_digits(d))
+            return -1;
+        int v = 0;
+        for (const char c : d)
+            v = v * 10 + (c - '0');
+        return v;
+    };
+    const int day = num(5, 2), year = num(12, 4), hour = num(17, 2), minute = num(20, 2),
+              second = num(23, 2);
+    const int month = month_index(s.substr(8, 3));
+    if (day < 0 || year < 0 || hour < 0 || minute < 0 || second < 0 || month == 0 || hour > 23 ||
+        minute > 59 || second > 60)
+        return std::nullopt;
+    const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                          std::chrono::month(static_cast<unsigned>(month)),
+                                          std::chrono::day(static_cast<unsigned>(day))};
+    if (!ymd.ok())
+        return std::nullopt;
+    return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
+           std::chrono::minutes(minute) + std::chrono::seconds(second);
+}
+
+} // namespace
+
+std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
+    value = trim(value);
+    if (all_digits(value)) {
+        // Anything beyond a year is nonsense or an attack; clamp instead of overflowing.
+        constexpr long long max_seconds = 366LL * 24 * 3600;
+        long long seconds = 0;
+        for (const char c : value) {
+            seconds = seconds * 10 + (c - '0');
+            if (seconds > max_seconds) {
+                seconds = max_seconds;
+                break;
+            }
+        }
+        return std::chrono::duration_cast<Millis>(std::chrono::seconds(seconds));
+    }
+    const std::optional<TimePoint> when = parse_imf_fixdate(value);
+    if (!when)
+        return std::nullopt;
+    if (*when <= now)
+        return Millis(0);
+    return std::chrono::duration_cast<Millis>(*when - now);
+}
+
+} // namespace shopkit

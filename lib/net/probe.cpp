@@ -1,0 +1,379 @@
+#include "lib/net/probe.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+
+namespace shopkit {
+
+namespace {
+
+// Transfers never wait longer than this to connect, even when the whole-transfer
+// timeout is longer: a host that takes more than this to accept is down.
+constexpr long max_connect_timeout_ms = 10'000;
+
+void global_init()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            throw std::runtime_error("curl_global_init failed");
+    });
+}
+
+[[noreturn]] void multi_failed(const char* what, CURLMcode code)
+{
+    throw std::runtime_error(std::string(what) + ": " + curl_multi_strerror(code));
+}
+
+// One transfer slot: an easy handle reused for request after request, so a run
+// of 10,000 URLs allocates `concurrency` handles, not 10,000.
+struct Slot {
+    CURL* easy = nullptr;
+    std::size_t index = 0;
+    std::size_t max_body = 0;
+    bool want_certificate = false;
+    curl_slist* headers = nullptr;
+    Response response;
+    std::array<char, CURL_ERROR_SIZE> errbuf{};
+
+    Slot() = default;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot()
+    {
+        curl_slist_free_all(headers);
+        if (easy != nullptr)
+            curl_easy_cleanup(easy);
+    }
+};
+
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user)
+{
+    auto* slot = static_cast<Slot*>(user);
+    const std::size_t len = size * count;
+    std::string& body = slot->response.body;
+    const std::size_t room = slot->max_body - std::min(slot->max_body, body.size());
+    if (len <= room) {
+        body.append(data, len);
+        return len;
+    }
+    // Keep what fits and stop the transfer with a short count: reading further
+    // would only cost time and memory (a 100 MB page must not grow us).
+    body.append(data, room);
+    slot->response.truncated = true;
+    return room;
+}
+
+// Removes the easy handles still in the multi before anything is freed, also when
+// a `done` callback throws.
+struct Run {
+    CURLM* multi = nullptr;
+    std::vector<std::unique_ptr<Slot>> slots;
+    std::vector<Slot*> active;
+
+    Run() = default;
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+    ~Run()
+    {
+        for (Slot* s : active)
+            curl_multi_remove_handle(multi, s->easy);
+        slots.clear();
+        if (multi != nullptr)
+            curl_multi_cleanup(multi);
+    }
+};
+
+int month_number(std::string_view m)
+{
+    static constexpr std::array<std::string_view, 12> names = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == m)
+            return static_cast<int>(i) + 1;
+    return 0;
+}
+
+std::string_view version_name(long v)
+{
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0: return "1.0";
+    case CURL_HTTP_VERSION_1_1: return "1.1";
+    case CURL_HTTP_VERSION_2_0: return "2";
+#ifdef CURL_HTTP_VERSION_3
+    case CURL_HTTP_VERSION_3: return "3";
+#endif
+    default: return "";
+    }
+}
+
+std::optional<TimePoint> leaf_expiry(CURL* easy)
+{
+    curl_certinfo* info = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
+        info->num_of_certs < 1)
+        return std::nullopt;
+    constexpr std::string_view key = "Expire date:";
+    for (curl_slist* item = info->certinfo[0]; item != nullptr; item = item->next) {
+        std::string_view line(item->data);
+        if (line.substr(0, key.size()) == key)
+            return parse_certinfo_date(line.substr(key.size()));
+    }
+    return std::nullopt;
+}
+
+double info_seconds(CURL* easy, CURLINFO what)
+{
+    double v = 0;
+    if (curl_easy_getinfo(easy, what, &v) != CURLE_OK)
+        return 0;
+    return v;
+}
+
+template <typename T>
+void set(CURL* easy, CURLoption opt, T value)
+{
+    // An option libcurl refuses here is a build without a feature (say HTTP/2);
+    // the transfer then runs without it, which is what a user would want.
+    (void)curl_easy_setopt(easy, opt, value);
+}
+
+void configure(Slot& slot, const Request& req, std::size_t index)
+{
+    CURL* easy = slot.easy;
+    curl_easy_reset(easy);
+    curl_slist_free_all(slot.headers);
+    slot.headers = nullptr;
+    slot.index = index;
+    slot.max_body = req.max_body;
+    slot.want_certificate = req.want_certificate;
+    slot.response = Response{};
+    slot.errbuf[0] = '\0';
+
+    set(easy, CURLOPT_PRIVATE, static_cast<void*>(&slot));
+    set(easy, CURLOPT_URL, req.url.c_str());
+    set(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    set(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    set(easy, CURLOPT_NOSIGNAL, 1L);
+    set(easy, CURLOPT_ERRORBUFFER, slot.errbuf.data());
+    set(easy, CURLOPT_WRITEFUNCTION, &write_body);
+    set(easy, CURLOPT_WRITEDATA, static_cast<void*>(&slot));
+    set(easy, CURLOPT_USERAGENT, "shopkit/" SHOPKIT_VERSION);
+    set(easy, CURLOPT_ACCEPT_ENCODING, "");
+    set(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    // No CURLOPT_PIPEWAIT: it would make every check of a host wait on that host's
+    // first connection, so one hanging page would time out all the others.
+
+    const long timeout_ms = std::max<long>(1, static_cast<long>(req.timeout.count()));
+    set(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    set(easy, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, max_connect_timeout_ms));
+
+    if (req.max_redirects > 0) {
+        set(easy, CURLOPT_FOLLOWLOCATION, 1L);
+        set(easy, CURLOPT_MAXREDIRS, static_cast<long>(req.max_redirects));
+    }
+    if (req.insecure) {
+        set(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+        set(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (req.want_certificate) {
+        set(easy, CURLOPT_CERTINFO, 1L);
+        // The chain is only seen in a full handshake: a reused connection or a
+        // resumed TLS session would leave certinfo empty.
+        set(easy, CURLOPT_FRESH_CONNECT, 1L);
+        set(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    }
+    if (!req.basic_user.empty() || !req.basic_password.empty()) {
+        set(easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+        set(easy, CURLOPT_USERNAME, req.basic_user.c_str());
+        set(easy, CURLOPT_PASSWORD, req.basic_password.c_str());
+    }
+
+    std::string line;
+    auto add_header = [&](std::string_view name, std::string_view value) {
+        line.assign(name);
+        if (value.empty()) {
+            line += ';'; // curl's way to send a header with an empty value
+        } else {
+            line += ": ";
+            line += value;
+        }
+        curl_slist* grown = curl_slist_append(slot.headers, line.c_str());
+        if (grown == nullptr)
+            throw std::runtime_error("out of memory building request headers");
+        slot.headers = grown;
+    };
+    for (const auto& [name, value] : req.headers)
+        add_header(name, value);
+    if (!req.bearer.empty())
+        add_header("Authorization", "Bearer " + req.bearer);
+    if (slot.headers != nullptr)
+        set(easy, CURLOPT_HTTPHEADER, slot.headers);
+}
+
+void collect(Slot& slot, CURLcode result)
+{
+    CURL* easy = slot.easy;
+    Response& r = slot.response;
+
+    // Our own short write after max_body bytes ends the transfer with a write
+    // error; the answer itself was fine.
+    const bool capped = result == CURLE_WRITE_ERROR && r.truncated;
+    r.transfer_ok = result == CURLE_OK || capped;
+    r.timed_out = result == CURLE_OPERATION_TIMEDOUT;
+    if (!r.transfer_ok)
+        r.error = slot.errbuf[0] != '\0' ? slot.errbuf.data() : curl_easy_strerror(result);
+
+    long status = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+        r.http_status = status;
+    char* text = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &text) == CURLE_OK && text != nullptr)
+        r.content_type = text;
+    text = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &text) == CURLE_OK && text != nullptr)
+        r.effective_url = text;
+    long redirects = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects) == CURLE_OK)
+        r.redirects = redirects;
+    long version = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK)
+        r.http_version = version_name(version);
+
+    r.timings.dns = info_seconds(easy, CURLINFO_NAMELOOKUP_TIME);
+    r.timings.connect = info_seconds(easy, CURLINFO_CONNECT_TIME);
+    r.timings.tls = info_seconds(easy, CURLINFO_APPCONNECT_TIME);
+    r.timings.first_byte = info_seconds(easy, CURLINFO_STARTTRANSFER_TIME);
+    r.timings.total = info_seconds(easy, CURLINFO_TOTAL_TIME);
+
+    if (slot.want_certificate)
+        r.cert_expiry = leaf_expiry(easy);
+}
+
+} // namespace
+
+std::optional<TimePoint> parse_certinfo_date(std::string_view text)
+{
+    // OpenSSL's ASN1_TIME_print form: "Jan  1 00:00:00 2027 GMT".
+    std::string buf(text.substr(0, 64));
+    char mon[4] = {};
+    int day = 0, hour = 0, minute = 0, second = 0, year = 0;
+    char zone[8] = {};
+    if (std::sscanf(buf.c_str(), " %3s %d %d:%d:%d %d %7s", mon, &day, &hour, &minute, &second,
+                    &year, zone) != 7)
+        return std::nullopt;
+    const int month = month_number(mon);
+    if (month == 0 || std::string_view(zone) != "GMT" || hour < 0 || hour > 23 || minute < 0 ||
+        minute > 59 || second < 0 || second > 60)
+        return std::nullopt;
+    const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                          std::chrono::month(static_cast<unsigned>(month)),
+                                          std::chrono::day(static_cast<unsigned>(day))};
+    if (!ymd.ok())
+        return std::nullopt;
+    return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
+           std::chrono::minutes(minute) + std::chrono::seconds(second);
+}
+
+CurlTransport::CurlTransport()
+{
+    global_init();
+}
+
+CurlTransport::~CurlTransport() = default;
+
+void CurlTransport::fetch(const std::vector<Request>& requests, std::size_t concurrency,
+                          const std::function<void(std::size_t, Response&&)>& done)
+{
+    if (requests.empty())
+        return;
+    const std::size_t width = std::clamp<std::size_t>(concurrency, 1, requests.size());
+
+    Run run;
+    run.multi = curl_multi_init();
+    if (run.multi == nullptr)
+        throw std::runtime_error("curl_multi_init failed");
+    CURLMcode mc = curl_multi_setopt(run.multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    if (mc != CURLM_OK)
+        multi_failed("curl_multi_setopt", mc);
+    mc = curl_multi_setopt(run.multi, CURLMOPT_MAXCONNECTS, static_cast<long>(width));
+    if (mc != CURLM_OK)
+        multi_failed("curl_multi_setopt", mc);
+
+    run.slots.reserve(width);
+    run.active.reserve(width);
+    std::vector<Slot*> idle;
+    idle.reserve(width);
+    for (std::size_t i = 0; i < width; ++i) {
+        auto slot = std::make_unique<Slot>();
+        slot->easy = curl_easy_init();
+        if (slot->easy == nullptr)
+            throw std::runtime_error("curl_easy_init failed");
+        idle.push_back(slot.get());
+        run.slots.push_back(std::move(slot));
+    }
+
+    std::size_t next = 0;
+    auto start_more = [&] {
+        while (next < requests.size() && !idle.empty()) {
+            Slot* slot = idle.back();
+            configure(*slot, requests[next], next);
+            const CURLMcode add = curl_multi_add_handle(run.multi, slot->easy);
+            if (add != CURLM_OK)
+                multi_failed("curl_multi_add_handle", add);
+            idle.pop_back();
+            run.active.push_back(slot);
+            ++next;
+        }
+    };
+
+    start_more();
+    while (!run.active.empty()) {
+        int running = 0;
+        mc = curl_multi_perform(run.multi, &running);
+        if (mc != CURLM_OK)
+            multi_failed("curl_multi_perform", mc);
+
+        bool finished_any = false;
+        int queued = 0;
+        while (CURLMsg* msg = curl_multi_info_read(run.multi, &queued)) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL* easy = msg->easy_handle;
+            const CURLcode result = msg->data.result;
+            void* priv = nullptr;
+            curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+            auto* slot = static_cast<Slot*>(priv);
+            collect(*slot, result);
+            mc = curl_multi_remove_handle(run.multi, easy);
+            if (mc != CURLM_OK)
+                multi_failed("curl_multi_remove_handle", mc);
+            run.active.erase(std::find(run.active.begin(), run.active.end(), slot));
+            idle.push_back(slot);
+            finished_any = true;
+            Response response = std::move(slot->response);
+            done(slot->index, std::move(response));
+        }
+        if (finished_any) {
+            start_more();
+            // New handles are due at once; perform them before waiting.
+            continue;
+        }
+        if (run.active.empty())
+            break;
+        mc = curl_multi_poll(run.multi, nullptr, 0, 1000, nullptr);
+        if (mc != CURLM_OK)
+            multi_failed("curl_multi_poll", mc);
+    }
+}
+
+} // namespace shopkit

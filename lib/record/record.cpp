@@ -1,0 +1,242 @@
+#include "lib/record/record.hpp"
+
+#include "lib/core/error.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <streambuf>
+#include <string_view>
+
+namespace shopkit {
+
+namespace {
+
+// Longer lines are refused rather than buffered: a reader fed a stream without
+// newlines must not grow without bound.
+constexpr std::size_t max_line = 16u << 20;
+
+// nlohmann::json keeps keys sorted; people reading a log want these first.
+constexpr std::array<std::string_view, 8> leading_keys = {
+    "v", "type", "event", "id", "incident", "time", "channel", "check"};
+
+std::string dump(const Json& j) {
+    // Replace, not throw: an error text from a remote server may hold bytes that
+    // are not UTF-8, and one bad byte must not lose the record.
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+long long millis(double seconds) { return std::llround(seconds * 1000.0); }
+
+// Parsing is iterative, but copying, comparing and dumping a Json recurse: a
+// line of 100,000 '{' would crash whoever handles the record next.
+constexpr int max_depth = 64;
+
+bool too_deep(std::string_view s) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (const char c : s) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth)
+                return true;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+bool blank(std::string_view s) {
+    return s.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// nlohmann's message is "[json.exception.parse_error.101] parse error at line 1,
+// column 5: syntax error while parsing value - invalid literal; last read: '…'":
+// the tag and the line (always 1 here) say nothing to a person.
+std::string short_reason(const std::string& what) {
+    std::string_view s = what;
+    if (auto p = s.find("] "); p != std::string_view::npos && s.front() == '[')
+        s.remove_prefix(p + 2);
+    if (s.substr(0, 12) == "parse error ")
+        s.remove_prefix(12);
+    if (s.substr(0, 8) == "at line ") {
+        if (auto p = s.find(", "); p != std::string_view::npos)
+            s.remove_prefix(p + 2);
+    }
+    constexpr std::size_t limit = 160;
+    std::string out(s.substr(0, limit));
+    if (s.size() > limit) {
+        // Do not end in the middle of a UTF-8 sequence.
+        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+            out.pop_back();
+        if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80))
+            out.pop_back();
+        out += "…";
+    }
+    return out;
+}
+
+} // namespace
+
+void write_record(std::ostream& out, const Json& record) {
+    if (!record.is_object()) {
+        out << dump(record) << '\n';
+        return;
+    }
+    std::string line = "{";
+    auto add = [&line](const std::string& key, const Json& value) {
+        if (line.size() > 1)
+            line += ',';
+        // Our own keys are plain identifiers: quote them without a JSON round trip.
+        if (std::all_of(key.begin(), key.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            }) && !key.empty()) {
+            line += '"';
+            line += key;
+            line += '"';
+        } else {
+            line += dump(Json(key));
+        }
+        line += ':';
+        line += dump(value);
+    };
+    for (auto key : leading_keys)
+        if (auto it = record.find(key); it != record.end())
+            add(it.key(), *it);
+    for (auto it = record.begin(); it != record.end(); ++it) {
+        bool leading = false;
+        for (auto key : leading_keys)
+            leading = leading || it.key() == key;
+        if (!leading)
+            add(it.key(), *it);
+    }
+    line += "}\n";
+    out << line;
+}
+
+Json check_record(const CheckResult& r, const std::string& tz) {
+    Json j = Json::object();
+    j["v"] = record_version;
+    j["type"] = "check";
+    j["time"] = format_local(r.time, tz);
+    j["channel"] = r.channel;
+    j["check"] = r.check;
+    j["kind"] = r.kind;
+    j["url"] = r.url;
+    j["state"] = to_string(r.state);
+    if (r.raw != r.state)
+        j["raw_state"] = to_string(r.raw);
+    if (r.critical)
+        j["critical"] = true;
+    if (r.http_status > 0)
+        j["http_status"] = r.http_status;
+    j["latency_ms"] = millis(r.timings.total);
+    j["timings"] = {{"dns_ms", millis(r.timings.dns)},
+                    {"connect_ms", millis(r.timings.connect)},
+                    {"tls_ms", millis(r.timings.tls)},
+                    {"first_byte_ms", millis(r.timings.first_byte)},
+                    {"total_ms", millis(r.timings.total)}};
+    if (!r.error.empty())
+        j["error"] = r.error;
+    if (r.tls_expiry)
+        j["tls_expiry"] = format_local(*r.tls_expiry, tz);
+    if (r.tls_days_left)
+        j["tls_days_left"] = std::round(*r.tls_days_left * 10.0) / 10.0;
+    return j;
+}
+
+Json incident_record(const IncidentEvent& e, const std::string& tz) {
+    const Incident& inc = e.incident;
+    Json j = Json::object();
+    j["v"] = record_version;
+    j["type"] = "incident";
+    j["event"] = e.event;
+    j["id"] = inc.id;
+    j["channel"] = inc.channel;
+    j["severity"] = to_string(inc.severity);
+    j["checks"] = inc.checks;
+    j["since"] = format_local(inc.since, tz);
+    if (e.event == "resolved" && inc.until)
+        j["until"] = format_local(*inc.until, tz);
+    j["time"] = format_local(e.time, tz);
+    return j;
+}
+
+RecordReader::RecordReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
+
+std::optional<Json> RecordReader::next() {
+    std::streambuf* buf = in_.rdbuf();
+    for (;;) {
+        if (!buf || std::streambuf::traits_type::eq_int_type(
+                        buf->sgetc(), std::streambuf::traits_type::eof())) {
+            in_.setstate(std::ios::eofbit);
+            return std::nullopt;
+        }
+        ++line_;
+        raw_.clear();
+        bool too_long = false;
+        for (;;) {
+            const auto c = buf->sbumpc();
+            if (std::streambuf::traits_type::eq_int_type(c, std::streambuf::traits_type::eof()) ||
+                c == '\n')
+                break;
+            if (raw_.size() < max_line)
+                raw_.push_back(std::streambuf::traits_type::to_char_type(c));
+            else
+                too_long = true; // read on to the newline, so the count stays right
+        }
+        if (too_long) {
+            raw_.clear();
+            throw data_error(fmt::format("{}:{}: line too long (over {} MiB)", name_, line_,
+                                         max_line >> 20));
+        }
+        if (!raw_.empty() && raw_.back() == '\r')
+            raw_.pop_back();
+        if (line_ == 1 && raw_.compare(0, 3, "\xEF\xBB\xBF") == 0)
+            raw_.erase(0, 3);
+        if (blank(raw_))
+            continue;
+
+        if (too_deep(raw_))
+            throw data_error(fmt::format("{}:{}: nested deeper than {} levels", name_, line_,
+                                         max_depth));
+        Json j;
+        try {
+            j = Json::parse(raw_);
+        } catch (const Json::parse_error& e) {
+            throw data_error(
+                fmt::format("{}:{}: not JSON: {}", name_, line_, short_reason(e.what())));
+        }
+        if (!j.is_object())
+            throw data_error(fmt::format("{}:{}: not a JSON object", name_, line_));
+        const auto type = j.find("type");
+        if (type == j.end() || !type->is_string())
+            throw data_error(fmt::format("{}:{}: no \"type\"", name_, line_));
+        const auto v = j.find("v");
+        if (v == j.end() || !v->is_number_integer())
+            throw data_error(fmt::format("{}:{}: no \"v\" (record version)", name_, line_));
+        // Positive numbers parse as unsigned; a huge one must not wrap to negative.
+        if (v->is_number_unsigned() && v->get<std::uint64_t>() > std::uint64_t(record_version))
+            throw data_error(fmt::format("{}:{}: record version {} is newer than this shopkit ({})",
+                                         name_, line_, v->get<std::uint64_t>(), record_version));
+        if (v->get<long long>() < 1)
+            throw data_error(
+                fmt::format("{}:{}: bad record version {}", name_, line_, v->get<long long>()));
+        return j;
+    }
+}
+
+} // namespace shopkit

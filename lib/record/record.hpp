@@ -1,0 +1,53 @@
+// The pipe format: JSON Lines, one record per line, each with "v":1 and "type".
+#pragma once
+
+#include "lib/model/check_result.hpp"
+#include "lib/model/incident.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace shopkit {
+
+using Json = nlohmann::json;
+
+inline constexpr int record_version = 1;
+
+// Writes one record as one line (UTF-8, no pretty printing). Does not flush:
+// a run writes many records, and the caller flushes once.
+void write_record(std::ostream& out, const Json& record);
+
+// {"v":1,"type":"check",…}; times in the zone `tz` (empty = UTC).
+Json check_record(const CheckResult& r, const std::string& tz);
+// {"v":1,"type":"incident","event":…,"id":…,…}.
+Json incident_record(const IncidentEvent& e, const std::string& tz);
+
+// Reads records from a stream, one per line; blank lines are skipped.
+class RecordReader {
+public:
+    // `name` stands for the stream in messages ("<stdin>").
+    RecordReader(std::istream& in, std::string name);
+    // The next record, or nullopt at end of input. Throws data_error
+    // "NAME:LINE: why" for a line that is not a JSON object, lacks "type"
+    // (a string) or "v" (an integer), or has a "v" newer than record_version;
+    // also for a line over 16 MiB or nested deeper than 64 levels. CRLF line
+    // ends and a UTF-8 BOM on line 1 are accepted (and left out of raw()).
+    std::optional<Json> next();
+    // The number of the line last read (1-based).
+    std::size_t line() const noexcept { return line_; }
+    // The raw text of the line last read (without its line end), to pass it
+    // through unchanged.
+    const std::string& raw() const noexcept { return raw_; }
+
+private:
+    std::istream& in_;
+    std::string name_;
+    std::size_t line_ = 0;
+    std::string raw_;
+};
+
+} // namespace shopkit
