@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libcurl4-openssl-dev libfmt-dev libtomlplusplus-dev catch2
   libsqlite3-dev nlohmann-json3-dev libre2-dev libpugixml-dev libkainjow-mustache-dev libssl-dev
   # tests and demo: Debian's own python3 runs the loopback servers; openssl makes test certificates
-  python3 openssl mandoc sqlite3 curl ca-certificates tzdata
+  python3 openssl mandoc sqlite3 curl ca-certificates tzdata clang-format
   # e-mail tests: a real SMTP server on loopback; status page test: a real browser
   # and fonts to draw Japanese in its screenshot
   python3-aiosmtpd chromium fonts-noto-cjk

@@ -2,12 +2,12 @@
 // at once, customers by the policy), once each, through the outbox in the state.
 #include "lib/announce/output.hpp"
 #include "lib/announce/run.hpp"
-#include "lib/core/cli.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/cli.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
-#include "lib/record/record.hpp"
 #include "lib/core/secret.hpp"
+#include "lib/record/record.hpp"
 
 #include <cstdint>
 #include <iostream>
@@ -46,18 +46,20 @@ int main(int argc, char** argv) {
                  "Render every notice that is due and show it; send and change nothing");
     app.add_flag("--hold", hold, "Queue customer notices for a person to approve");
     app.add_option("--target", targets, "Only this target (repeatable)");
-    auto* event_opt = app.add_option("--event", event, "Announce this now: opened, updated, "
-                                                       "resolved or maintenance")
+    auto* event_opt = app.add_option("--event", event,
+                                     "Announce this now: opened, updated, "
+                                     "resolved or maintenance")
                           ->check(CLI::IsMember({"opened", "updated", "resolved", "maintenance"}));
     auto* channel_opt = app.add_option("--channel", channel, "The channel --event is about");
     auto* message_opt = app.add_option("--message", message, "Words of your own for the notice");
     event_opt->needs(channel_opt);
     channel_opt->needs(event_opt);
     message_opt->needs(event_opt);
-    auto* pending_opt = app.add_flag("--pending", pending,
-                                     "List notices that are held, queued or failed");
-    auto* approve_opt = app.add_option("--approve", approve, "Send this held (or failed) notice now")
-                            ->check(CLI::PositiveNumber);
+    auto* pending_opt =
+        app.add_flag("--pending", pending, "List notices that are held, queued or failed");
+    auto* approve_opt =
+        app.add_option("--approve", approve, "Send this held (or failed) notice now")
+            ->check(CLI::PositiveNumber);
     auto* discard_opt = app.add_option("--discard", discard, "Drop this held or queued notice")
                             ->check(CLI::PositiveNumber);
     for (auto* a : {pending_opt, approve_opt, discard_opt})
@@ -98,8 +100,8 @@ int main(int argc, char** argv) {
             if (!admin && !::isatty(STDIN_FILENO))
                 options.input = &std::cin;
 
-            const bool jsonl = format_name.empty() ? !::isatty(STDOUT_FILENO)
-                                                   : format_name == "jsonl";
+            const bool jsonl =
+                format_name.empty() ? !::isatty(STDOUT_FILENO) : format_name == "jsonl";
             const bool color = !jsonl && cli::use_color(STDOUT_FILENO);
             AnnounceSink sink;
             sink.pass = [&](const std::string& line) {

@@ -3,8 +3,8 @@
 // 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 #include "lib/check/output.hpp"
 #include "lib/check/run.hpp"
-#include "lib/core/cli.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/cli.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"

@@ -31,25 +31,35 @@ constexpr std::array<Words, 14> common_checks = {{
     {"tls", "SSL証明書", "TLS certificate"},
 }};
 
-bool japanese(const std::string& language) { return language == "ja"; }
+bool japanese(const std::string& language) {
+    return language == "ja";
+}
 
 std::string severity_words(Severity s, const std::string& language) {
     if (japanese(language)) {
         switch (s) {
-        case Severity::minor: return "一部の機能に遅延・不具合";
-        case Severity::major: return "障害";
-        case Severity::critical: return "重大な障害（ご注文いただけない状態）";
+        case Severity::minor:
+            return "一部の機能に遅延・不具合";
+        case Severity::major:
+            return "障害";
+        case Severity::critical:
+            return "重大な障害（ご注文いただけない状態）";
         }
     }
     switch (s) {
-    case Severity::minor: return "degraded service";
-    case Severity::major: return "outage";
-    case Severity::critical: return "major outage (orders cannot be placed)";
+    case Severity::minor:
+        return "degraded service";
+    case Severity::major:
+        return "outage";
+    case Severity::critical:
+        return "major outage (orders cannot be placed)";
     }
     return "";
 }
 
-const ChannelConfig* find_channel(const Config& c, const std::string& id) { return c.channel(id); }
+const ChannelConfig* find_channel(const Config& c, const std::string& id) {
+    return c.channel(id);
+}
 
 const CheckConfig* find_check(const ChannelConfig* ch, const std::string& id) {
     if (ch == nullptr)
@@ -130,8 +140,8 @@ nlohmann::json alternatives(const Config& config, const std::string& except,
             }
         }
         if (up)
-            out.push_back({{"id", ch.id}, {"name", ch.name.empty() ? ch.id : ch.name},
-                           {"url", ch.url}});
+            out.push_back(
+                {{"id", ch.id}, {"name", ch.name.empty() ? ch.id : ch.name}, {"url", ch.url}});
     }
     return out;
 }

@@ -18,11 +18,11 @@ namespace shopkit {
 struct ContextInput {
     const Config* config = nullptr;
     Incident incident;
-    std::string event;                       // opened | updated | resolved | maintenance
+    std::string event; // opened | updated | resolved | maintenance
     TimePoint now{};
     std::optional<TimePoint> next_update;
     std::map<CheckKey, CheckCounter> counters; // current check states, for the alternatives
-    std::string message;                     // --message, or empty
+    std::string message;                       // --message, or empty
 };
 
 nlohmann::json notice_context(const ContextInput& in);

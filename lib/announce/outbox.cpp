@@ -24,7 +24,9 @@ std::string host_name() {
 
 } // namespace
 
-std::string outbox_owner() { return fmt::format("{}:{}", host_name(), ::getpid()); }
+std::string outbox_owner() {
+    return fmt::format("{}:{}", host_name(), ::getpid());
+}
 
 bool claimable(const OutboxRow& row, TimePoint now) {
     if (row.state == "pending")
@@ -52,8 +54,8 @@ TimePoint next_attempt_after(int attempts, std::optional<Millis> retry_after, Ti
     if (retry_after)
         return now + std::max(*retry_after, Millis(std::chrono::seconds(1)));
     const int doublings = std::clamp(attempts - 1, 0, 7);
-    const Millis wait = std::min<Millis>(std::chrono::seconds(30) * (1 << doublings),
-                                         std::chrono::hours(1));
+    const Millis wait =
+        std::min<Millis>(std::chrono::seconds(30) * (1 << doublings), std::chrono::hours(1));
     return now + wait;
 }
 

@@ -44,20 +44,20 @@ std::string announcement_text(const nlohmann::json& r, bool color) {
     const bool outbox = r.value("type", "") == "outbox";
     if (outbox)
         detail = field(r, "created") + (detail.empty() ? "" : "  " + detail);
-    std::string out = fmt::format("{}{:<9}{} #{:<5} {:<14} {:<10} {:<9} {}  {}\n", paint, result,
-                                  color ? "\033[0m" : "", field(r, "outbox"), field(r, "target"),
-                                  field(r, "audience"), field(r, "event"), field(r, "incident"),
-                                  detail);
+    std::string out =
+        fmt::format("{}{:<9}{} #{:<5} {:<14} {:<10} {:<9} {}  {}\n", paint, result,
+                    color ? "\033[0m" : "", field(r, "outbox"), field(r, "target"),
+                    field(r, "audience"), field(r, "event"), field(r, "incident"), detail);
     if (outbox)
         out += indent(field(r, "text"), "    ") + "\n";
     return out;
 }
 
 std::string preview_text(const nlohmann::json& r, const std::string& preview) {
-    std::string out = fmt::format("── {} ({}, {}) · {} · {}{}\n", field(r, "target"),
-                                  field(r, "kind"), field(r, "audience"), field(r, "event"),
-                                  field(r, "incident"),
-                                  r.value("hold", false) ? " · held for approval" : "");
+    std::string out =
+        fmt::format("── {} ({}, {}) · {} · {}{}\n", field(r, "target"), field(r, "kind"),
+                    field(r, "audience"), field(r, "event"), field(r, "incident"),
+                    r.value("hold", false) ? " · held for approval" : "");
     if (field(r, "result") == "refused")
         out += "REFUSED: " + field(r, "error") + "\n";
     return out + preview + "\n\n";

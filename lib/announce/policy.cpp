@@ -28,9 +28,8 @@ Severity worst_severity(const Incident& incident, const std::vector<IncidentEven
 }
 
 bool target_accepts(const TargetConfig& target, const Incident& incident, Severity worst) {
-    if (!target.channels.empty() &&
-        std::find(target.channels.begin(), target.channels.end(), incident.channel) ==
-            target.channels.end())
+    if (!target.channels.empty() && std::find(target.channels.begin(), target.channels.end(),
+                                              incident.channel) == target.channels.end())
         return false;
     if (!target.severities.empty() &&
         std::find(target.severities.begin(), target.severities.end(),

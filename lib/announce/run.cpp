@@ -1,14 +1,14 @@
 #include "lib/announce/run.hpp"
 
 #include "lib/announce/context.hpp"
+#include "lib/announce/outbox.hpp"
 #include "lib/announce/policy.hpp"
+#include "lib/announce/target.hpp"
 #include "lib/core/cli.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
-#include "lib/announce/outbox.hpp"
-#include "lib/record/record.hpp"
 #include "lib/core/secret.hpp"
-#include "lib/announce/target.hpp"
+#include "lib/record/record.hpp"
 #include "lib/render/template.hpp"
 
 #include <fmt/core.h>
@@ -38,7 +38,9 @@ std::string trim(std::string s) {
     return s.substr(first, last - first + 1);
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
 
 std::string compact_utc(TimePoint t) {
     std::string s = format_utc(t); // 2026-06-04T03:00:03Z
@@ -58,8 +60,8 @@ TimePoint required_time(const Json& r, const char* key) {
     const std::string text = required_string(r, key);
     const auto t = parse_rfc3339(text);
     if (!t)
-        throw data_error(fmt::format("incident record: \"{}\" is not an RFC 3339 time: \"{}\"",
-                                     key, text));
+        throw data_error(
+            fmt::format("incident record: \"{}\" is not an RFC 3339 time: \"{}\"", key, text));
     return *t;
 }
 
@@ -80,8 +82,10 @@ struct Run {
 
     void worse(int s) {
         auto rank = [](int x) {
-            return x == exit_status::config ? 3 : x == exit_status::data ? 2
-                                              : x == exit_status::tempfail ? 1 : 0;
+            return x == exit_status::config     ? 3
+                   : x == exit_status::data     ? 2
+                   : x == exit_status::tempfail ? 1
+                                                : 0;
         };
         if (rank(s) > rank(status))
             status = s;
@@ -254,8 +258,8 @@ struct Run {
     // Every incident that may still be owed a notice: open ones, and those that
     // ended within stale_after.
     std::vector<Incident> live_incidents(const std::vector<IncidentEvent>& input) {
-        std::vector<Incident> out = state ? state->incidents_since(now - stale_after)
-                                          : std::vector<Incident>{};
+        std::vector<Incident> out =
+            state ? state->incidents_since(now - stale_after) : std::vector<Incident>{};
         for (const auto& e : input) {
             auto it = std::find_if(out.begin(), out.end(),
                                    [&](const Incident& i) { return i.id == e.incident.id; });
@@ -318,8 +322,8 @@ struct Run {
     void queue_manual(std::vector<Planned>& dry) {
         const std::string& channel = *opt.channel;
         if (config.channel(channel) == nullptr)
-            throw usage_error(fmt::format("--channel {}: no such channel in {}", channel,
-                                          config.path.string()));
+            throw usage_error(
+                fmt::format("--channel {}: no such channel in {}", channel, config.path.string()));
         std::optional<Incident> open;
         if (state) {
             const auto all = state->open_incidents();
@@ -330,7 +334,8 @@ struct Run {
         if (open && *opt.event != "maintenance") {
             incident = *open;
         } else {
-            incident.id = fmt::format("{}-{}-{}", channel, *opt.event == "maintenance" ? "maintenance" : "manual",
+            incident.id = fmt::format("{}-{}-{}", channel,
+                                      *opt.event == "maintenance" ? "maintenance" : "manual",
                                       compact_utc(now));
             incident.channel = channel;
             incident.severity = Severity::major;
@@ -487,8 +492,8 @@ struct Run {
         if (!row)
             throw usage_error(fmt::format("{} {}: no such notice in the outbox", action, id));
         if (std::find(states.begin(), states.end(), row->state) == states.end())
-            throw usage_error(fmt::format("{} {}: the notice is {}, not {}", action, id,
-                                          row->state, *states.begin()));
+            throw usage_error(fmt::format("{} {}: the notice is {}, not {}", action, id, row->state,
+                                          *states.begin()));
         return *row;
     }
 };
@@ -535,11 +540,11 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
     run.env.log = [](const std::string& message) { cli::warn(message); };
     for (const auto& id : options.targets)
         if (run.target_config(id) == nullptr)
-            throw usage_error(fmt::format("--target {}: no such target in {}", id,
-                                          config.path.string()));
+            throw usage_error(
+                fmt::format("--target {}: no such target in {}", id, config.path.string()));
 
-    const auto path = options.state ? *options.state
-                                    : config.shop.state.value_or(default_state_path());
+    const auto path =
+        options.state ? *options.state : config.shop.state.value_or(default_state_path());
     std::unique_ptr<StateStore> store;
     try {
         store = open_sqlite_state(path);
@@ -555,14 +560,14 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
         if (run.selected(t))
             run.target(t);
 
-
     if (options.list_pending) {
         run.list_pending();
         return exit_status::ok;
     }
     if (options.discard) {
         store->transaction([&] {
-            OutboxRow row = run.row_for(*options.discard, {"held", "pending", "failed"}, "--discard");
+            OutboxRow row =
+                run.row_for(*options.discard, {"held", "pending", "failed"}, "--discard");
             row.state = "discarded";
             row.finished = run.now;
             store->update_outbox(row);

@@ -3,8 +3,8 @@
 // outbox, send what may be sent now, and report each notice handled.
 #pragma once
 
-#include "lib/core/clock.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/clock.hpp"
 #include "lib/state/state.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,12 +20,12 @@
 namespace shopkit {
 
 struct AnnounceOptions {
-    std::optional<std::filesystem::path> state;  // --state; else [shop] state, else the default
-    std::istream* input = nullptr;                // records to read, or null
+    std::optional<std::filesystem::path> state; // --state; else [shop] state, else the default
+    std::istream* input = nullptr;              // records to read, or null
     std::string input_name = "<stdin>";
-    bool dry_run = false;                         // render, print, change and send nothing
-    bool hold = false;                            // customer notices wait for --approve
-    std::vector<std::string> targets;             // only these target ids (empty = all)
+    bool dry_run = false;             // render, print, change and send nothing
+    bool hold = false;                // customer notices wait for --approve
+    std::vector<std::string> targets; // only these target ids (empty = all)
     // A notice a person asks for now (--event, --channel, --message).
     std::optional<std::string> event;
     std::optional<std::string> channel;
@@ -38,7 +38,7 @@ struct AnnounceOptions {
 
 // Where a run's output goes, as it happens.
 struct AnnounceSink {
-    std::function<void(const std::string& raw_line)> pass;   // an input line, unchanged
+    std::function<void(const std::string& raw_line)> pass;    // an input line, unchanged
     std::function<void(const nlohmann::json& record)> record; // an announcement (or outbox) record
     // --dry-run: the notice as its target would receive it.
     std::function<void(const nlohmann::json& record, const std::string& preview)> preview;

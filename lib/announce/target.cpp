@@ -1,8 +1,8 @@
 #include "lib/announce/target.hpp"
 
+#include "lib/announce/targets/kinds.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/secret.hpp"
-#include "lib/announce/targets/kinds.hpp"
 
 #include <fmt/core.h>
 
@@ -12,9 +12,13 @@
 
 namespace shopkit {
 
-std::optional<std::string> Target::refuse(const Notice&) const { return std::nullopt; }
+std::optional<std::string> Target::refuse(const Notice&) const {
+    return std::nullopt;
+}
 
-std::string Target::preview(const Notice& notice) const { return notice.text; }
+std::string Target::preview(const Notice& notice) const {
+    return notice.text;
+}
 
 Millis target_timeout(const TargetConfig& config) {
     const auto it = config.params.find("timeout");
@@ -52,7 +56,9 @@ SendResult HttpTarget::send(const Notice& notice) {
     return deliver(notice);
 }
 
-TimePoint HttpTarget::now() const { return target_now(env_); }
+TimePoint HttpTarget::now() const {
+    return target_now(env_);
+}
 
 HttpRequest HttpTarget::request(std::string method, std::string url) const {
     HttpRequest r;
@@ -73,17 +79,24 @@ HttpRequest HttpTarget::json_request(std::string url, const nlohmann::json& body
 std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv& env) {
     using Factory = std::unique_ptr<Target> (*)(const TargetConfig&, const TargetEnv&);
     static const std::map<std::string, Factory> factories = {
-        {"line", targets::make_line},         {"x", targets::make_x},
-        {"facebook", targets::make_facebook}, {"instagram", targets::make_instagram},
-        {"mastodon", targets::make_mastodon}, {"bluesky", targets::make_bluesky},
-        {"slack", targets::make_slack},       {"discord", targets::make_discord},
-        {"teams", targets::make_teams},       {"telegram", targets::make_telegram},
-        {"webhook", targets::make_webhook},   {"email", targets::make_email},
+        {"line", targets::make_line},
+        {"x", targets::make_x},
+        {"facebook", targets::make_facebook},
+        {"instagram", targets::make_instagram},
+        {"mastodon", targets::make_mastodon},
+        {"bluesky", targets::make_bluesky},
+        {"slack", targets::make_slack},
+        {"discord", targets::make_discord},
+        {"teams", targets::make_teams},
+        {"telegram", targets::make_telegram},
+        {"webhook", targets::make_webhook},
+        {"email", targets::make_email},
         {"statuspage", targets::make_statuspage},
     };
     const auto it = factories.find(config.kind);
     if (it == factories.end())
-        throw config_error(fmt::format("{}: unknown target kind \"{}\"", config.where, config.kind));
+        throw config_error(
+            fmt::format("{}: unknown target kind \"{}\"", config.where, config.kind));
     return it->second(config, env);
 }
 

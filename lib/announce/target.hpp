@@ -5,8 +5,8 @@
 // target only renders its payload and makes the calls for one notice.
 #pragma once
 
-#include "lib/core/clock.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/clock.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/net/http.hpp"
 
@@ -25,20 +25,20 @@ class StateStore;
 
 // One notice for one target, rendered.
 struct Notice {
-    std::int64_t outbox_id = 0;   // the outbox row (0 in --dry-run)
-    std::string incident;         // incident id
-    std::string event;            // opened | updated | resolved | maintenance
-    std::string target;           // target id
-    std::string key;              // a UUID, the same on every attempt of this row
-    int attempt = 1;              // 1 on the first try
-    std::string subject;          // the rendered text's first line
-    std::string text;             // the rendered text (template output, trimmed)
+    std::int64_t outbox_id = 0; // the outbox row (0 in --dry-run)
+    std::string incident;       // incident id
+    std::string event;          // opened | updated | resolved | maintenance
+    std::string target;         // target id
+    std::string key;            // a UUID, the same on every attempt of this row
+    int attempt = 1;            // 1 on the first try
+    std::string subject;        // the rendered text's first line
+    std::string text;           // the rendered text (template output, trimmed)
     // The template and its variables, for targets that render again per
     // recipient (e-mail: {{customer.name}}) or as HTML (statuspage).
     std::string template_source;
     std::string template_path;
     nlohmann::json context;
-    nlohmann::json record;        // the incident record this notice is about
+    nlohmann::json record; // the incident record this notice is about
 };
 
 struct SendResult {
@@ -49,22 +49,23 @@ struct SendResult {
     };
     Outcome outcome = Outcome::sent;
     std::string remote_id;
-    std::string error;                // one line, for people; never a secret
-    std::optional<Millis> retry_after; // the API asked to wait this long (Retry-After, reset headers)
-    int delivered = 0;                // e-mail: recipients accepted in this attempt
-    int rejected = 0;                 // e-mail: recipients refused (recorded, not retried)
+    std::string error; // one line, for people; never a secret
+    std::optional<Millis>
+        retry_after;   // the API asked to wait this long (Retry-After, reset headers)
+    int delivered = 0; // e-mail: recipients accepted in this attempt
+    int rejected = 0;  // e-mail: recipients refused (recorded, not retried)
 };
 
 // What every target may use.
 struct TargetEnv {
     const Config* config = nullptr;
-    StateStore* state = nullptr;      // null in --dry-run
+    StateStore* state = nullptr; // null in --dry-run
     const Clock* clock = nullptr;
     std::function<void(const std::string&)> log; // -v diagnostics (may be empty)
 };
 
 class Target {
-public:
+  public:
     virtual ~Target() = default;
     // Why this notice cannot be posted as it is (too long for the service,
     // missing image …), or nullopt when it fits. Needs no secret and no network,
@@ -88,10 +89,10 @@ TimePoint target_now(const TargetEnv& env);
 // down as `failed` without a request, else returns deliver(). One HttpClient per
 // target, so a batch reuses its connection.
 class HttpTarget : public Target {
-public:
+  public:
     SendResult send(const Notice& notice) final;
 
-protected:
+  protected:
     HttpTarget(const TargetConfig& config, const TargetEnv& env);
     // Posts a notice refuse() accepted; same contract as Target::send.
     virtual SendResult deliver(const Notice& notice) = 0;
@@ -106,7 +107,7 @@ protected:
     TargetEnv env_;
     HttpClient http_;
 
-private:
+  private:
     Millis timeout_;
     std::string ca_file_;
 };

@@ -25,9 +25,9 @@ std::string value_after(const std::string& text, std::string_view key) {
     while (i < text.size() && (text[i] == '"' || text[i] == '\'' || text[i] == ' '))
         ++i;
     std::size_t end = i;
-    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                 text[end] == '-' || text[end] == '_' || text[end] == '.' ||
-                                 text[end] == ':'))
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+            text[end] == '_' || text[end] == '.' || text[end] == ':'))
         ++end;
     return text.substr(i, end - i);
 }

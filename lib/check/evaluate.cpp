@@ -1,10 +1,10 @@
 #include "lib/check/evaluate.hpp"
 
 #include "lib/check/charset.hpp"
-#include "lib/core/duration.hpp"
 #include "lib/check/feed.hpp"
-#include "lib/core/secret.hpp"
 #include "lib/check/platform_status.hpp"
+#include "lib/core/duration.hpp"
+#include "lib/core/secret.hpp"
 
 #include <re2/re2.h>
 
@@ -17,7 +17,6 @@
 
 namespace shopkit {
 
-
 // ---- evaluation (make_request, evaluate) below ----
 
 namespace {
@@ -25,8 +24,7 @@ namespace {
 // expect_regex is compiled once per pattern, not once per probe: a run of
 // 10,000 checks usually shares a handful of patterns. One cache per thread, so
 // no lock; bounded so a hostile caller cannot grow it without end.
-const RE2& compiled(const std::string& pattern)
-{
+const RE2& compiled(const std::string& pattern) {
     thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
     if (auto it = cache.find(pattern); it != cache.end())
         return *it->second;
@@ -38,8 +36,7 @@ const RE2& compiled(const std::string& pattern)
     return *cache.emplace(pattern, std::move(re)).first->second;
 }
 
-bool status_expected(const CheckConfig& check, long status)
-{
+bool status_expected(const CheckConfig& check, long status) {
     if (check.expect_status.empty())
         return status >= 200 && status <= 399;
     for (const auto& [lo, hi] : check.expect_status)
@@ -49,8 +46,7 @@ bool status_expected(const CheckConfig& check, long status)
 }
 
 // "812ms" below a second, "3.2s" from a second up.
-std::string format_seconds(double seconds)
-{
+std::string format_seconds(double seconds) {
     char buf[32];
     if (seconds < 1.0)
         std::snprintf(buf, sizeof buf, "%ldms", std::lround(seconds * 1000));
@@ -59,20 +55,17 @@ std::string format_seconds(double seconds)
     return buf;
 }
 
-std::string transfer_error(const CheckConfig& check, const Response& r)
-{
+std::string transfer_error(const CheckConfig& check, const Response& r) {
     if (r.timed_out)
         return "timed out after " + format_duration(check.timeout);
     return r.error.empty() ? std::string("transfer failed") : r.error;
 }
 
-bool http_success(long status)
-{
+bool http_success(long status) {
     return status >= 200 && status <= 299;
 }
 
-void judge_http(const CheckConfig& check, const Response& r, CheckResult& out)
-{
+void judge_http(const CheckConfig& check, const Response& r, CheckResult& out) {
     if (!status_expected(check, r.http_status)) {
         out.raw = State::down;
         out.error = "HTTP " + std::to_string(r.http_status);
@@ -126,13 +119,11 @@ void judge_http(const CheckConfig& check, const Response& r, CheckResult& out)
     out.raw = State::up;
 }
 
-void judge_tls(const CheckConfig& check, const Response& r, TimePoint now, CheckResult& out)
-{
+void judge_tls(const CheckConfig& check, const Response& r, TimePoint now, CheckResult& out) {
     if (!r.cert_expiry) {
         out.raw = State::unknown;
-        out.error = out.url.starts_with("https://")
-                        ? "no certificate information received"
-                        : "no certificate: not an https:// URL";
+        out.error = out.url.starts_with("https://") ? "no certificate information received"
+                                                    : "no certificate: not an https:// URL";
         return;
     }
     out.tls_expiry = r.cert_expiry;
@@ -155,8 +146,7 @@ void judge_tls(const CheckConfig& check, const Response& r, TimePoint now, Check
 
 // The platform's own status page or feed: when we cannot read it, it says
 // nothing about the shop, so the check is unknown rather than down.
-bool reachable(const Response& r, const CheckConfig& check, const char* what, CheckResult& out)
-{
+bool reachable(const Response& r, const CheckConfig& check, const char* what, CheckResult& out) {
     if (!r.transfer_ok) {
         out.raw = State::unknown;
         out.error = std::string(what) + " unreachable: " + transfer_error(check, r);
@@ -170,14 +160,12 @@ bool reachable(const Response& r, const CheckConfig& check, const char* what, Ch
     return true;
 }
 
-std::string too_large(const Response& r, const CheckConfig& check)
-{
+std::string too_large(const Response& r, const CheckConfig& check) {
     return r.truncated ? " (body cut at max_body = " + std::to_string(check.max_body) + " bytes)"
                        : std::string();
 }
 
-void judge_statuspage_check(const CheckConfig& check, const Response& r, CheckResult& out)
-{
+void judge_statuspage_check(const CheckConfig& check, const Response& r, CheckResult& out) {
     if (!reachable(r, check, "status page", out))
         return;
     const StatuspageVerdict v = judge_statuspage(r.body, check.components);
@@ -186,8 +174,8 @@ void judge_statuspage_check(const CheckConfig& check, const Response& r, CheckRe
         out.error = v.detail + (out.raw == State::unknown ? too_large(r, check) : std::string());
 }
 
-void judge_feed_check(const CheckConfig& check, const Response& r, TimePoint now, CheckResult& out)
-{
+void judge_feed_check(const CheckConfig& check, const Response& r, TimePoint now,
+                      CheckResult& out) {
     if (!reachable(r, check, "feed", out))
         return;
     const FeedVerdict v =
@@ -205,8 +193,7 @@ void judge_feed_check(const CheckConfig& check, const Response& r, TimePoint now
 
 } // namespace
 
-Request make_request(const CheckConfig& check)
-{
+Request make_request(const CheckConfig& check) {
     Request req;
     req.url = check.url;
     req.headers = check.headers;
@@ -232,8 +219,7 @@ Request make_request(const CheckConfig& check)
 }
 
 CheckResult evaluate(const ChannelConfig& channel, const CheckConfig& check,
-                     const Response& response, TimePoint started, TimePoint now)
-{
+                     const Response& response, TimePoint started, TimePoint now) {
     CheckResult out;
     out.channel = channel.id;
     out.check = check.id;
@@ -267,6 +253,5 @@ CheckResult evaluate(const ChannelConfig& channel, const CheckConfig& check,
     out.state = out.raw;
     return out;
 }
-
 
 } // namespace shopkit

@@ -2,8 +2,8 @@
 // against a check's expectations (http, tls, statuspage, feed).
 #pragma once
 
-#include "lib/core/clock.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/clock.hpp"
 #include "lib/model/check_result.hpp"
 #include "lib/net/probe.hpp"
 

@@ -15,23 +15,20 @@ namespace {
 // Element names without a namespace prefix ("atom:entry" -> "entry"): feeds in
 // the wild prefix their elements as they please, and pugixml does not resolve
 // namespaces.
-std::string_view local_name(const pugi::xml_node& node)
-{
+std::string_view local_name(const pugi::xml_node& node) {
     std::string_view name = node.name();
     const auto colon = name.rfind(':');
     return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
-pugi::xml_node child(const pugi::xml_node& parent, std::string_view name)
-{
+pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
     for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
         if (c.type() == pugi::node_element && local_name(c) == name)
             return c;
     return {};
 }
 
-std::string_view trim(std::string_view s)
-{
+std::string_view trim(std::string_view s) {
     constexpr std::string_view space = " \t\r\n";
     const auto first = s.find_first_not_of(space);
     if (first == std::string_view::npos)
@@ -40,8 +37,7 @@ std::string_view trim(std::string_view s)
 }
 
 // All the text below a node: an Atom title may be type="xhtml" with markup inside.
-std::string text_of(const pugi::xml_node& node)
-{
+std::string text_of(const pugi::xml_node& node) {
     std::string out;
     for (pugi::xml_node n = node.first_child(); n;) {
         if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata)
@@ -59,8 +55,7 @@ std::string text_of(const pugi::xml_node& node)
     return std::string(trim(out));
 }
 
-std::optional<TimePoint> feed_time(std::string_view text)
-{
+std::optional<TimePoint> feed_time(std::string_view text) {
     text = trim(text);
     if (text.empty())
         return std::nullopt;
@@ -70,8 +65,7 @@ std::optional<TimePoint> feed_time(std::string_view text)
     return parse_rfc3339(text);
 }
 
-FeedEntry rss_item(const pugi::xml_node& item)
-{
+FeedEntry rss_item(const pugi::xml_node& item) {
     FeedEntry e;
     e.title = text_of(child(item, "title"));
     e.link = text_of(child(item, "link"));
@@ -85,8 +79,7 @@ FeedEntry rss_item(const pugi::xml_node& item)
     return e;
 }
 
-FeedEntry atom_entry(const pugi::xml_node& entry)
-{
+FeedEntry atom_entry(const pugi::xml_node& entry) {
     FeedEntry e;
     e.title = text_of(child(entry, "title"));
     for (pugi::xml_node c = entry.first_child(); c; c = c.next_sibling()) {
@@ -110,8 +103,7 @@ FeedEntry atom_entry(const pugi::xml_node& entry)
     return e;
 }
 
-int two_digits(std::string_view s, std::size_t at)
-{
+int two_digits(std::string_view s, std::size_t at) {
     if (at + 2 > s.size() || !std::isdigit(static_cast<unsigned char>(s[at])) ||
         !std::isdigit(static_cast<unsigned char>(s[at + 1])))
         return -1;
@@ -119,8 +111,7 @@ int two_digits(std::string_view s, std::size_t at)
 }
 
 // Splits on spaces (several in a row count as one).
-std::vector<std::string_view> words(std::string_view s)
-{
+std::vector<std::string_view> words(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < s.size()) {
@@ -135,8 +126,7 @@ std::vector<std::string_view> words(std::string_view s)
     return out;
 }
 
-bool iequal(std::string_view a, std::string_view b)
-{
+bool iequal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
@@ -144,8 +134,7 @@ bool iequal(std::string_view a, std::string_view b)
 }
 
 // Zone offset in minutes east of UTC, or nullopt.
-std::optional<int> zone_offset(std::string_view z)
-{
+std::optional<int> zone_offset(std::string_view z) {
     if (z.size() == 5 && (z[0] == '+' || z[0] == '-')) {
         const int h = two_digits(z, 1), m = two_digits(z, 3);
         if (h < 0 || m < 0 || m > 59)
@@ -178,8 +167,7 @@ std::optional<int> zone_offset(std::string_view z)
 
 } // namespace
 
-std::optional<TimePoint> parse_rfc822(std::string_view text)
-{
+std::optional<TimePoint> parse_rfc822(std::string_view text) {
     std::string cleaned(trim(text));
     std::replace(cleaned.begin(), cleaned.end(), '\t', ' ');
     std::vector<std::string_view> w = words(cleaned);
@@ -240,8 +228,7 @@ std::optional<TimePoint> parse_rfc822(std::string_view text)
            std::chrono::minutes(minute - offset) + std::chrono::seconds(second);
 }
 
-std::optional<std::vector<FeedEntry>> parse_feed(const std::string& body, std::string* why)
-{
+std::optional<std::vector<FeedEntry>> parse_feed(const std::string& body, std::string* why) {
     auto fail = [&](std::string reason) -> std::optional<std::vector<FeedEntry>> {
         if (why != nullptr)
             *why = std::move(reason);
@@ -280,8 +267,7 @@ std::optional<std::vector<FeedEntry>> parse_feed(const std::string& body, std::s
 }
 
 FeedVerdict judge_feed(const std::string& body, const std::string& match, const std::string& clear,
-                       std::optional<Millis> max_age, TimePoint now)
-{
+                       std::optional<Millis> max_age, TimePoint now) {
     FeedVerdict verdict;
     std::string why;
     auto entries = parse_feed(body, &why);

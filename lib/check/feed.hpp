@@ -18,15 +18,16 @@ struct FeedEntry {
 };
 
 struct FeedVerdict {
-    bool parsed = false;   // false: not RSS or Atom (detail says why)
-    bool problem = false;  // the newest relevant entry reports a problem
-    std::string detail;    // the deciding entry's title, or the parse error
+    bool parsed = false;  // false: not RSS or Atom (detail says why)
+    bool problem = false; // the newest relevant entry reports a problem
+    std::string detail;   // the deciding entry's title, or the parse error
 };
 
 // Parses RSS 2.0 (<rss><channel><item>), RSS 1.0 (<rdf:RDF><item>) or Atom
 // (<feed><entry>). Throws nothing: returns nullopt when the body is none of them,
 // with the reason in *why when given.
-std::optional<std::vector<FeedEntry>> parse_feed(const std::string& body, std::string* why = nullptr);
+std::optional<std::vector<FeedEntry>> parse_feed(const std::string& body,
+                                                 std::string* why = nullptr);
 
 // The newest entry whose title matches `match` or `clear` (RE2) decides:
 // matching `match` (and not `clear`) is a problem, matching `clear` is not.

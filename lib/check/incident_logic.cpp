@@ -10,9 +10,13 @@ namespace shopkit {
 namespace {
 
 // A counter that runs every minute for centuries still must not overflow.
-int bump(int n) { return n < INT_MAX ? n + 1 : n; }
+int bump(int n) {
+    return n < INT_MAX ? n + 1 : n;
+}
 
-bool is_failing(State s) { return s == State::degraded || s == State::down; }
+bool is_failing(State s) {
+    return s == State::degraded || s == State::down;
+}
 
 } // namespace
 
@@ -51,7 +55,6 @@ CheckCounter advance(const CheckCounter& previous, State raw, TimePoint now, con
     }
     return c;
 }
-
 
 std::string incident_id(const std::string& channel, TimePoint since) {
     using namespace std::chrono;

@@ -28,9 +28,6 @@ struct Thresholds {
 // leaves the counter unchanged (nothing was learnt).
 CheckCounter advance(const CheckCounter& previous, State raw, TimePoint now, const Thresholds& t);
 
-
-
-
 // One check of a channel as the incident logic sees it.
 struct CheckStatus {
     std::string id;

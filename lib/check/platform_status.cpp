@@ -11,23 +11,24 @@ namespace {
 constexpr int up = 0, degraded = 1, down = 2, unknown = 3;
 
 // The order of State's worse(): down > degraded > unknown > up.
-int rank(int state)
-{
+int rank(int state) {
     switch (state) {
-    case up: return 0;
-    case unknown: return 1;
-    case degraded: return 2;
-    default: return 3;
+    case up:
+        return 0;
+    case unknown:
+        return 1;
+    case degraded:
+        return 2;
+    default:
+        return 3;
     }
 }
 
-int worse(int a, int b)
-{
+int worse(int a, int b) {
     return rank(a) >= rank(b) ? a : b;
 }
 
-int indicator_state(std::string_view indicator)
-{
+int indicator_state(std::string_view indicator) {
     if (indicator == "none")
         return up;
     if (indicator == "minor" || indicator == "maintenance")
@@ -37,8 +38,7 @@ int indicator_state(std::string_view indicator)
     return unknown;
 }
 
-int component_state(std::string_view status)
-{
+int component_state(std::string_view status) {
     if (status == "operational")
         return up;
     if (status == "degraded_performance" || status == "under_maintenance")
@@ -49,8 +49,7 @@ int component_state(std::string_view status)
 }
 
 // A string member of an object, or "" when absent or of another type.
-std::string_view string_at(const nlohmann::json& object, const char* key)
-{
+std::string_view string_at(const nlohmann::json& object, const char* key) {
     if (!object.is_object())
         return {};
     const auto it = object.find(key);
@@ -59,15 +58,13 @@ std::string_view string_at(const nlohmann::json& object, const char* key)
     return it->get_ref<const std::string&>();
 }
 
-void append(std::string& detail, std::string_view part)
-{
+void append(std::string& detail, std::string_view part) {
     if (!detail.empty())
         detail += "; ";
     detail += part;
 }
 
-StatuspageVerdict by_indicator(const nlohmann::json& doc)
-{
+StatuspageVerdict by_indicator(const nlohmann::json& doc) {
     const auto status = doc.find("status");
     if (status == doc.end() || !status->is_object())
         return {unknown, "no status in the status page"};
@@ -87,8 +84,7 @@ StatuspageVerdict by_indicator(const nlohmann::json& doc)
     return verdict;
 }
 
-StatuspageVerdict by_components(const nlohmann::json& doc, const std::vector<std::string>& wanted)
-{
+StatuspageVerdict by_components(const nlohmann::json& doc, const std::vector<std::string>& wanted) {
     const auto list = doc.find("components");
     const bool have_list = list != doc.end() && list->is_array();
     StatuspageVerdict verdict;
@@ -122,8 +118,7 @@ StatuspageVerdict by_components(const nlohmann::json& doc, const std::vector<std
 } // namespace
 
 StatuspageVerdict judge_statuspage(const std::string& body,
-                                   const std::vector<std::string>& components)
-{
+                                   const std::vector<std::string>& components) {
     const nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded())
         return {unknown, "malformed JSON"};

@@ -17,6 +17,7 @@ struct StatuspageVerdict {
 // used: operational=up, degraded_performance/under_maintenance=degraded,
 // partial_outage/major_outage=down; a named component missing from the body is
 // reported in detail and makes the verdict unknown. Malformed JSON: unknown.
-StatuspageVerdict judge_statuspage(const std::string& body, const std::vector<std::string>& components);
+StatuspageVerdict judge_statuspage(const std::string& body,
+                                   const std::vector<std::string>& components);
 
 } // namespace shopkit

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "lib/check/evaluate.hpp"
-#include "lib/config/config.hpp"
 #include "lib/check/incident_logic.hpp"
+#include "lib/config/config.hpp"
 #include "lib/net/probe.hpp"
 
 #include <filesystem>
@@ -17,21 +17,21 @@
 namespace shopkit {
 
 struct RunOptions {
-    std::vector<std::string> channels;            // empty = all; unknown id = usage_error
-    std::optional<std::filesystem::path> state;   // overrides [shop] state
-    bool keep_state = true;                       // false: no counters, no incidents (thresholds off)
-    std::optional<int> concurrency;               // overrides [policy] concurrency
+    std::vector<std::string> channels;          // empty = all; unknown id = usage_error
+    std::optional<std::filesystem::path> state; // overrides [shop] state
+    bool keep_state = true;                     // false: no counters, no incidents (thresholds off)
+    std::optional<int> concurrency;             // overrides [policy] concurrency
 };
 
 struct RunOutcome {
-    std::vector<CheckResult> results;       // config order; `state` after thresholds
-    std::vector<IncidentEvent> events;      // opened/updated/resolved in this run
-    std::set<std::string> open_channels;    // channels with an open incident after the run
+    std::vector<CheckResult> results;    // config order; `state` after thresholds
+    std::vector<IncidentEvent> events;   // opened/updated/resolved in this run
+    std::set<std::string> open_channels; // channels with an open incident after the run
     bool state_kept = false;
-    std::filesystem::path state_path;       // the state database used, when kept
-    bool network_down = false;              // every canary failed: nothing was judged
-    std::string network_detail;             // why, for people
-    int exit_status = 0;                    // 0 up, 1 degraded, 2 down, 3 unknown
+    std::filesystem::path state_path; // the state database used, when kept
+    bool network_down = false;        // every canary failed: nothing was judged
+    std::string network_detail;       // why, for people
+    int exit_status = 0;              // 0 up, 1 degraded, 2 down, 3 unknown
 };
 
 // Runs the checks. Throws usage_error for an unknown --channel, config_error

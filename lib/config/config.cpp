@@ -1012,7 +1012,8 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
             value = *t.string(name);
             if (!value.starts_with("smtp://") && !value.starts_with("smtps://"))
                 t.fail(name, fmt::format("'url' of an email target must be an smtp:// or "
-                                         "smtps:// URL, not \"{}\"", value));
+                                         "smtps:// URL, not \"{}\"",
+                                         value));
         } else if (name == "url" || name == "image_url") {
             value = *t.url(name);
         } else if (const auto* s = node->as_string()) {

@@ -18,50 +18,50 @@ namespace shopkit {
 
 struct ShopConfig {
     std::string name = "shop";
-    std::string timezone;         // IANA zone; empty = UTC
-    std::string language = "en";  // picks share/templates/<language>
+    std::string timezone;        // IANA zone; empty = UTC
+    std::string language = "en"; // picks share/templates/<language>
     std::string contact;
-    std::string url;              // the shop's own home page, for notices
-    std::string address;          // the sender's postal address, for e-mail to customers
+    std::string url;     // the shop's own home page, for notices
+    std::string address; // the sender's postal address, for e-mail to customers
     std::optional<std::filesystem::path> state;     // state database; default: default_state_path()
     std::optional<std::filesystem::path> templates; // the shop's own template directory
 };
 
 struct PolicyConfig {
-    int fail_after = 2;     // consecutive failing runs before a check is down (1..100)
-    int recover_after = 2;  // consecutive passing runs before it is up again (1..100)
+    int fail_after = 2;    // consecutive failing runs before a check is down (1..100)
+    int recover_after = 2; // consecutive passing runs before it is up again (1..100)
     Millis customer_delay{std::chrono::minutes(10)};
     Millis update_every{std::chrono::hours(1)};
-    std::vector<std::string> canary;     // URLs outside the shop; all failing = our network is down
-    Millis timeout{std::chrono::seconds(10)}; // default per-check timeout
-    int concurrency = 64;                // default --concurrency
+    std::vector<std::string> canary; // URLs outside the shop; all failing = our network is down
+    Millis timeout{std::chrono::seconds(10)};    // default per-check timeout
+    int concurrency = 64;                        // default --concurrency
     Millis history{std::chrono::hours(24 * 90)}; // check history kept this long
 };
 
 // One probe of a sales channel. Which fields matter depends on `kind`.
 struct CheckConfig {
     std::string id;
-    std::string name;                    // for people ("カート"); empty: a word for common ids, else the id
-    std::string kind = "http";           // http | tls | statuspage | feed
-    std::string url;                     // defaults to the channel's url
+    std::string name; // for people ("カート"); empty: a word for common ids, else the id
+    std::string kind = "http"; // http | tls | statuspage | feed
+    std::string url;           // defaults to the channel's url
     // http
     std::vector<std::pair<int, int>> expect_status; // inclusive ranges; empty = 200..399
     std::optional<std::string> expect_text;
-    std::optional<std::string> expect_regex;        // RE2 syntax, validated at load
-    std::optional<std::string> reject_text;         // e.g. a maintenance-page phrase
+    std::optional<std::string> expect_regex; // RE2 syntax, validated at load
+    std::optional<std::string> reject_text;  // e.g. a maintenance-page phrase
     std::optional<Millis> latency_warning;
     std::optional<Millis> latency_critical;
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string auth;                    // "" | "basic" | "bearer"
-    std::string username;                // basic auth user
-    SecretRef password;                  // basic auth password (password_env / password_file)
-    SecretRef token;                     // bearer token (token_env / token_file)
-    bool critical = false;               // the shop cannot sell without it
+    std::string auth;      // "" | "basic" | "bearer"
+    std::string username;  // basic auth user
+    SecretRef password;    // basic auth password (password_env / password_file)
+    SecretRef token;       // bearer token (token_env / token_file)
+    bool critical = false; // the shop cannot sell without it
     // every network check
     Millis timeout{std::chrono::seconds(10)}; // from [policy] timeout unless set
-    bool insecure = false;               // skip TLS verification
+    bool insecure = false;                    // skip TLS verification
     int max_redirects = 5;
-    std::size_t max_body = 1 << 20;      // bytes of body read at most
+    std::size_t max_body = 1 << 20; // bytes of body read at most
     // tls
     int days_warning = 14;
     int days_critical = 3;
@@ -78,9 +78,9 @@ struct CheckConfig {
 
 struct ChannelConfig {
     std::string id;
-    std::string name;  // for people; defaults to id
-    std::string url;   // where customers buy; may be empty when every check has its own url
-    std::string kind;  // free text for people, e.g. "own" or "mall"; no behaviour hangs on it
+    std::string name; // for people; defaults to id
+    std::string url;  // where customers buy; may be empty when every check has its own url
+    std::string kind; // free text for people, e.g. "own" or "mall"; no behaviour hangs on it
     // Never empty: a channel with no [[channel.check]] gets one http check "top" of its url.
     std::vector<CheckConfig> checks;
     std::string where;
@@ -102,7 +102,7 @@ struct SalesEvent {
 
 struct SalesConfig {
     std::string currency = "JPY";
-    std::vector<double> hourly;          // 24 values, or empty
+    std::vector<double> hourly; // 24 values, or empty
     std::optional<std::filesystem::path> orders_csv;
     std::vector<SalesEvent> events;
 };
@@ -112,28 +112,29 @@ struct SalesConfig {
 struct TargetConfig {
     std::string id;
     std::string kind;
-    std::string audience = "staff";      // staff | customers
+    std::string audience = "staff"; // staff | customers
     std::optional<std::string> api_base;
     std::vector<std::string> channels;   // empty = all
     std::vector<std::string> severities; // empty = all
     bool hold = false;
     std::optional<std::string> template_name;
-    std::map<std::string, std::string> params;       // e.g. "page_id" -> "123", "segments" -> JSON array text
-    std::map<std::string, SecretRef> secrets;        // e.g. "token" -> SecretRef
+    std::map<std::string, std::string>
+        params; // e.g. "page_id" -> "123", "segments" -> JSON array text
+    std::map<std::string, SecretRef> secrets; // e.g. "token" -> SecretRef
     std::string where;
 };
 
 struct RunbookStep {
     std::string id;
-    std::string on = "opened";           // opened | resolved
-    std::vector<std::string> run;        // argv; Mustache variables allowed
-    std::vector<std::string> channels;   // empty = all
+    std::string on = "opened";         // opened | resolved
+    std::vector<std::string> run;      // argv; Mustache variables allowed
+    std::vector<std::string> channels; // empty = all
     Millis timeout{std::chrono::seconds(60)};
     std::string where;
 };
 
 struct Config {
-    std::filesystem::path path;          // empty for a config built from URLs
+    std::filesystem::path path; // empty for a config built from URLs
     ShopConfig shop;
     PolicyConfig policy;
     SalesConfig sales;
@@ -150,7 +151,8 @@ struct Config {
 // $XDG_CONFIG_HOME/shopkit/shop.toml (~/.config when unset), else
 // /etc/shopkit/shop.toml. Returns nullopt when none exists (an explicit path or
 // $SHOPKIT_CONFIG that does not exist is a config_error).
-std::optional<std::filesystem::path> find_config(const std::optional<std::filesystem::path>& explicit_path);
+std::optional<std::filesystem::path>
+find_config(const std::optional<std::filesystem::path>& explicit_path);
 
 // Reads and checks a config file. Throws config_error ("FILE:LINE:COL: why")
 // on a TOML syntax error, an unknown key, a wrong type, a value out of range,

@@ -12,7 +12,7 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 // Where "now" comes from. The default reads the system clock; tests substitute a fixed one.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimePoint now() const;
 };
@@ -27,8 +27,8 @@ std::string format_local(TimePoint t, const std::string& tz);
 // A time as people in zone `tz` read it (empty or unknown `tz`: UTC).
 struct LocalTime {
     int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
-    long offset = 0;    // seconds east of UTC
-    std::string zone;   // the zone's abbreviation, e.g. "JST", "UTC"
+    long offset = 0;  // seconds east of UTC
+    std::string zone; // the zone's abbreviation, e.g. "JST", "UTC"
 };
 LocalTime local_time(TimePoint t, const std::string& tz);
 

@@ -8,12 +8,12 @@
 namespace shopkit {
 
 class Error : public std::runtime_error {
-public:
+  public:
     // `status` is one of exit_status.hpp; `message` is printed after "prog: error: ".
     Error(int status, const std::string& message);
     int status() const noexcept { return status_; }
 
-private:
+  private:
     int status_;
 };
 

@@ -93,8 +93,7 @@ std::vector<std::string>& known_secrets() {
 
 void remember_one(const std::string& value) {
     auto& known = known_secrets();
-    if (value.size() >= min_redacted &&
-        std::find(known.begin(), known.end(), value) == known.end())
+    if (value.size() >= min_redacted && std::find(known.begin(), known.end(), value) == known.end())
         known.push_back(value);
 }
 
@@ -112,7 +111,8 @@ std::string remember(std::string value) {
         std::size_t start = slash + 1;
         while (start < value.size()) {
             const auto end = value.find_first_of("/?&=#", start);
-            const std::string part = value.substr(start, end == std::string::npos ? end : end - start);
+            const std::string part =
+                value.substr(start, end == std::string::npos ? end : end - start);
             // Tokens and ids have digits; words such as "services" or "webhooks" stay readable.
             if (part.size() >= 8 && part.find_first_of("0123456789") != std::string::npos)
                 remember_one(part);

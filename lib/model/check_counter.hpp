@@ -14,9 +14,9 @@ using CheckKey = std::pair<std::string, std::string>; // (channel, check)
 
 // What is remembered of one check between runs.
 struct CheckCounter {
-    State state = State::up;            // the confirmed (effective) state
-    int fails = 0;                      // consecutive runs not up
-    int passes = 0;                     // consecutive runs up
+    State state = State::up;             // the confirmed (effective) state
+    int fails = 0;                       // consecutive runs not up
+    int passes = 0;                      // consecutive runs up
     std::optional<TimePoint> first_fail; // start of the current failing streak
     std::optional<TimePoint> last_time;  // last run that touched it
 };

@@ -29,7 +29,8 @@ struct CheckResult {
     bool critical = false;
     long http_status = 0;
     Timings timings;
-    std::string error;            // why it is not up, for people ("HTTP 500", "text 'カート' not found"); empty when up
+    std::string error; // why it is not up, for people ("HTTP 500", "text 'カート' not found");
+                       // empty when up
     std::optional<TimePoint> tls_expiry;
     std::optional<double> tls_days_left;
 };

@@ -15,12 +15,12 @@ std::string_view to_string(Severity s);
 std::optional<Severity> severity_from_string(std::string_view s);
 
 struct Incident {
-    std::string id;        // "<channel>-<YYYYMMDDTHHMM>" of `since`, in UTC
+    std::string id; // "<channel>-<YYYYMMDDTHHMM>" of `since`, in UTC
     std::string channel;
     Severity severity = Severity::major;
     std::vector<std::string> checks; // affected check ids, in config order
     TimePoint since;
-    std::optional<TimePoint> until;  // set once resolved
+    std::optional<TimePoint> until; // set once resolved
 };
 
 struct IncidentEvent {

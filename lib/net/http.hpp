@@ -19,13 +19,13 @@ namespace shopkit {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-    std::string method = "POST";           // GET, POST, PUT, DELETE
+    std::string method = "POST"; // GET, POST, PUT, DELETE
     std::string url;
-    Headers headers;                        // sent as given ("Content-Type", …)
-    std::string body;                       // sent for POST/PUT (may be empty)
+    Headers headers;                          // sent as given ("Content-Type", …)
+    std::string body;                         // sent for POST/PUT (may be empty)
     Millis timeout{std::chrono::seconds(30)}; // the whole exchange, always enforced
-    std::size_t max_body = 1 << 20;         // response bytes read at most
-    std::string ca_file;                    // trust this CA bundle instead of the system's
+    std::size_t max_body = 1 << 20;           // response bytes read at most
+    std::string ca_file;                      // trust this CA bundle instead of the system's
 };
 
 struct HttpResponse {
@@ -33,15 +33,15 @@ struct HttpResponse {
     std::string error;        // libcurl's reason (never the URL) when !transfer_ok
     bool timed_out = false;
     long status = 0;
-    std::string body;         // at most max_body bytes
-    Headers headers;          // names lower-cased, in order received (last response only)
+    std::string body; // at most max_body bytes
+    Headers headers;  // names lower-cased, in order received (last response only)
 
     // The first header of this (lower-case) name, if any.
     std::optional<std::string> header(std::string_view name) const;
 };
 
 class HttpClient {
-public:
+  public:
     HttpClient();
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -50,7 +50,7 @@ public:
     // HttpResponse). Only http:// and https:// URLs; redirects are not followed.
     HttpResponse send(const HttpRequest& request);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -20,8 +20,7 @@ namespace {
 // timeout is longer: a host that takes more than this to accept is down.
 constexpr long max_connect_timeout_ms = 10'000;
 
-void global_init()
-{
+void global_init() {
     static std::once_flag once;
     std::call_once(once, [] {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -29,8 +28,7 @@ void global_init()
     });
 }
 
-[[noreturn]] void multi_failed(const char* what, CURLMcode code)
-{
+[[noreturn]] void multi_failed(const char* what, CURLMcode code) {
     throw std::runtime_error(std::string(what) + ": " + curl_multi_strerror(code));
 }
 
@@ -48,16 +46,14 @@ struct Slot {
     Slot() = default;
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
-    ~Slot()
-    {
+    ~Slot() {
         curl_slist_free_all(headers);
         if (easy != nullptr)
             curl_easy_cleanup(easy);
     }
 };
 
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user)
-{
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* slot = static_cast<Slot*>(user);
     const std::size_t len = size * count;
     std::string& body = slot->response.body;
@@ -83,8 +79,7 @@ struct Run {
     Run() = default;
     Run(const Run&) = delete;
     Run& operator=(const Run&) = delete;
-    ~Run()
-    {
+    ~Run() {
         for (Slot* s : active)
             curl_multi_remove_handle(multi, s->easy);
         slots.clear();
@@ -93,8 +88,7 @@ struct Run {
     }
 };
 
-int month_number(std::string_view m)
-{
+int month_number(std::string_view m) {
     static constexpr std::array<std::string_view, 12> names = {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -103,21 +97,24 @@ int month_number(std::string_view m)
     return 0;
 }
 
-std::string_view version_name(long v)
-{
+std::string_view version_name(long v) {
     switch (v) {
-    case CURL_HTTP_VERSION_1_0: return "1.0";
-    case CURL_HTTP_VERSION_1_1: return "1.1";
-    case CURL_HTTP_VERSION_2_0: return "2";
+    case CURL_HTTP_VERSION_1_0:
+        return "1.0";
+    case CURL_HTTP_VERSION_1_1:
+        return "1.1";
+    case CURL_HTTP_VERSION_2_0:
+        return "2";
 #ifdef CURL_HTTP_VERSION_3
-    case CURL_HTTP_VERSION_3: return "3";
+    case CURL_HTTP_VERSION_3:
+        return "3";
 #endif
-    default: return "";
+    default:
+        return "";
     }
 }
 
-std::optional<TimePoint> leaf_expiry(CURL* easy)
-{
+std::optional<TimePoint> leaf_expiry(CURL* easy) {
     curl_certinfo* info = nullptr;
     if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
         info->num_of_certs < 1)
@@ -131,24 +128,20 @@ std::optional<TimePoint> leaf_expiry(CURL* easy)
     return std::nullopt;
 }
 
-double info_seconds(CURL* easy, CURLINFO what)
-{
+double info_seconds(CURL* easy, CURLINFO what) {
     double v = 0;
     if (curl_easy_getinfo(easy, what, &v) != CURLE_OK)
         return 0;
     return v;
 }
 
-template <typename T>
-void set(CURL* easy, CURLoption opt, T value)
-{
+template <typename T> void set(CURL* easy, CURLoption opt, T value) {
     // An option libcurl refuses here is a build without a feature (say HTTP/2);
     // the transfer then runs without it, which is what a user would want.
     (void)curl_easy_setopt(easy, opt, value);
 }
 
-void configure(Slot& slot, const Request& req, std::size_t index)
-{
+void configure(Slot& slot, const Request& req, std::size_t index) {
     CURL* easy = slot.easy;
     curl_easy_reset(easy);
     curl_slist_free_all(slot.headers);
@@ -220,8 +213,7 @@ void configure(Slot& slot, const Request& req, std::size_t index)
         set(easy, CURLOPT_HTTPHEADER, slot.headers);
 }
 
-void collect(Slot& slot, CURLcode result)
-{
+void collect(Slot& slot, CURLcode result) {
     CURL* easy = slot.easy;
     Response& r = slot.response;
 
@@ -261,8 +253,7 @@ void collect(Slot& slot, CURLcode result)
 
 } // namespace
 
-std::optional<TimePoint> parse_certinfo_date(std::string_view text)
-{
+std::optional<TimePoint> parse_certinfo_date(std::string_view text) {
     // OpenSSL's ASN1_TIME_print form: "Jan  1 00:00:00 2027 GMT".
     std::string buf(text.substr(0, 64));
     char mon[4] = {};
@@ -284,16 +275,14 @@ std::optional<TimePoint> parse_certinfo_date(std::string_view text)
            std::chrono::minutes(minute) + std::chrono::seconds(second);
 }
 
-CurlTransport::CurlTransport()
-{
+CurlTransport::CurlTransport() {
     global_init();
 }
 
 CurlTransport::~CurlTransport() = default;
 
 void CurlTransport::fetch(const std::vector<Request>& requests, std::size_t concurrency,
-                          const std::function<void(std::size_t, Response&&)>& done)
-{
+                          const std::function<void(std::size_t, Response&&)>& done) {
     if (requests.empty())
         return;
     const std::size_t width = std::clamp<std::size_t>(concurrency, 1, requests.size());

@@ -16,7 +16,6 @@
 
 namespace shopkit {
 
-
 struct Request {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
@@ -27,26 +26,27 @@ struct Request {
     bool want_certificate = false;            // fill Response::cert_expiry
     std::string basic_user;                   // with basic_password: HTTP basic auth
     std::string basic_password;
-    std::string bearer;                       // Authorization: Bearer …
+    std::string bearer; // Authorization: Bearer …
 };
 
 struct Response {
-    bool transfer_ok = false;  // false: no complete HTTP answer (see error)
-    std::string error;         // libcurl's reason when !transfer_ok, e.g. "Operation timed out after 10000 ms"
+    bool transfer_ok = false; // false: no complete HTTP answer (see error)
+    std::string
+        error; // libcurl's reason when !transfer_ok, e.g. "Operation timed out after 10000 ms"
     bool timed_out = false;
-    long http_status = 0;      // last response's status (after redirects); 0 if none
-    std::string body;          // at most Request::max_body bytes
-    bool truncated = false;    // the body was longer than max_body; reading stopped there
+    long http_status = 0;   // last response's status (after redirects); 0 if none
+    std::string body;       // at most Request::max_body bytes
+    bool truncated = false; // the body was longer than max_body; reading stopped there
     std::string content_type;
     std::string effective_url;
     long redirects = 0;
-    std::string http_version;  // "1.1", "2"
+    std::string http_version; // "1.1", "2"
     Timings timings;
     std::optional<TimePoint> cert_expiry; // leaf certificate's notAfter, when asked for and seen
 };
 
 class Transport {
-public:
+  public:
     virtual ~Transport() = default;
     // Fetches every request, at most `concurrency` at a time, and calls
     // `done(index, response)` as each finishes (in completion order, on the
@@ -58,7 +58,7 @@ public:
 // The real transport: libcurl multi, connection reuse within a run, HTTP/2 where
 // offered over TLS, redirects up to the request's limit, TLS verified by default.
 class CurlTransport final : public Transport {
-public:
+  public:
     CurlTransport();
     ~CurlTransport() override;
     CurlTransport(const CurlTransport&) = delete;

@@ -20,8 +20,8 @@ namespace {
 constexpr std::size_t max_line = 16u << 20;
 
 // nlohmann::json keeps keys sorted; people reading a log want these first.
-constexpr std::array<std::string_view, 8> leading_keys = {
-    "v", "type", "event", "id", "incident", "time", "channel", "check"};
+constexpr std::array<std::string_view, 8> leading_keys = {"v",        "type", "event",   "id",
+                                                          "incident", "time", "channel", "check"};
 
 std::string dump(const Json& j) {
     // Replace, not throw: an error text from a remote server may hold bytes that
@@ -29,7 +29,9 @@ std::string dump(const Json& j) {
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-long long millis(double seconds) { return std::llround(seconds * 1000.0); }
+long long millis(double seconds) {
+    return std::llround(seconds * 1000.0);
+}
 
 // Parsing is iterative, but copying, comparing and dumping a Json recurse: a
 // line of 100,000 '{' would crash whoever handles the record next.
@@ -101,9 +103,11 @@ void write_record(std::ostream& out, const Json& record) {
         if (line.size() > 1)
             line += ',';
         // Our own keys are plain identifiers: quote them without a JSON round trip.
-        if (std::all_of(key.begin(), key.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-            }) && !key.empty()) {
+        if (std::all_of(key.begin(), key.end(),
+                        [](char c) {
+                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                        }) &&
+            !key.empty()) {
             line += '"';
             line += key;
             line += '"';
@@ -180,8 +184,8 @@ RecordReader::RecordReader(std::istream& in, std::string name) : in_(in), name_(
 std::optional<Json> RecordReader::next() {
     std::streambuf* buf = in_.rdbuf();
     for (;;) {
-        if (!buf || std::streambuf::traits_type::eq_int_type(
-                        buf->sgetc(), std::streambuf::traits_type::eof())) {
+        if (!buf || std::streambuf::traits_type::eq_int_type(buf->sgetc(),
+                                                             std::streambuf::traits_type::eof())) {
             in_.setstate(std::ios::eofbit);
             return std::nullopt;
         }
@@ -200,8 +204,8 @@ std::optional<Json> RecordReader::next() {
         }
         if (too_long) {
             raw_.clear();
-            throw data_error(fmt::format("{}:{}: line too long (over {} MiB)", name_, line_,
-                                         max_line >> 20));
+            throw data_error(
+                fmt::format("{}:{}: line too long (over {} MiB)", name_, line_, max_line >> 20));
         }
         if (!raw_.empty() && raw_.back() == '\r')
             raw_.pop_back();
@@ -211,8 +215,8 @@ std::optional<Json> RecordReader::next() {
             continue;
 
         if (too_deep(raw_))
-            throw data_error(fmt::format("{}:{}: nested deeper than {} levels", name_, line_,
-                                         max_depth));
+            throw data_error(
+                fmt::format("{}:{}: nested deeper than {} levels", name_, line_, max_depth));
         Json j;
         try {
             j = Json::parse(raw_);

@@ -28,7 +28,7 @@ Json incident_record(const IncidentEvent& e, const std::string& tz);
 
 // Reads records from a stream, one per line; blank lines are skipped.
 class RecordReader {
-public:
+  public:
     // `name` stands for the stream in messages ("<stdin>").
     RecordReader(std::istream& in, std::string name);
     // The next record, or nullopt at end of input. Throws data_error
@@ -43,7 +43,7 @@ public:
     // through unchanged.
     const std::string& raw() const noexcept { return raw_; }
 
-private:
+  private:
     std::istream& in_;
     std::string name_;
     std::size_t line_ = 0;

@@ -194,7 +194,9 @@ Local local(TimePoint t) {
 }
 
 // RFC 3339 with the zone's offset ("Z" in UTC).
-std::string iso(TimePoint t) { return format_local(t, render_zone); }
+std::string iso(TimePoint t) {
+    return format_local(t, render_zone);
+}
 
 const std::array<const char*, 12> month_names = {"January",   "February", "March",    "April",
                                                  "May",       "June",     "July",     "August",

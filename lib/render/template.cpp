@@ -59,7 +59,7 @@ Data to_data(const nlohmann::json& j) {
 // kainjow's own context resolves "a.b" through objects only; ours also takes a
 // number as a list index, so "{{alternatives.0.url}}" names the first alternative.
 class IndexingContext final : public kainjow::mustache::basic_context<std::string> {
-public:
+  public:
     explicit IndexingContext(const Data* root) { items_.push_back(root); }
     void push(const Data* d) override { items_.insert(items_.begin(), d); }
     void pop() override { items_.erase(items_.begin()); }
@@ -90,14 +90,15 @@ public:
     }
     const Data* get_partial(const std::string&) const override { return nullptr; }
 
-private:
+  private:
     static const Data* step(const Data* v, std::string_view part) {
         if (v->is_object())
             return v->get(std::string(part));
         if (v->is_list()) {
             std::size_t i = 0;
             const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), i);
-            if (ec != std::errc() || end != part.data() + part.size() || i >= v->list_value().size())
+            if (ec != std::errc() || end != part.data() + part.size() ||
+                i >= v->list_value().size())
                 return nullptr;
             return &v->list_value()[i];
         }

@@ -14,11 +14,13 @@ namespace shopkit {
 
 struct Template {
     std::string source;
-    std::string path; // where it came from, for messages ("builtin:ja/opened.mustache" when built in)
+    std::string
+        path; // where it came from, for messages ("builtin:ja/opened.mustache" when built in)
 };
 
 struct TemplateSearch {
-    std::optional<std::filesystem::path> shop_dir; // [shop] templates: searched as is, then under <language>/
+    std::optional<std::filesystem::path>
+        shop_dir; // [shop] templates: searched as is, then under <language>/
     std::string language = "en";
 };
 

@@ -188,7 +188,9 @@ std::string values_rows(int rows, int params) {
     return out;
 }
 
-bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
+bool is_busy(int rc) {
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
 
 // Creates the missing directories above the state file, private to the user:
 // the shop's outage history is nobody else's business.
@@ -209,7 +211,7 @@ void make_parent_dirs(const std::filesystem::path& file) {
 // Resets a statement when the scope that used it ends, so no statement keeps a
 // read open on the database between calls.
 class Use {
-public:
+  public:
     explicit Use(sqlite3_stmt* s) : s_(s) {}
     ~Use() {
         sqlite3_reset(s_);
@@ -219,7 +221,7 @@ public:
     Use& operator=(const Use&) = delete;
     sqlite3_stmt* get() const { return s_; }
 
-private:
+  private:
     sqlite3_stmt* s_;
 };
 
@@ -228,7 +230,7 @@ std::string checks_json(const std::vector<std::string>& checks) {
 }
 
 class SqliteState final : public StateStore {
-public:
+  public:
     SqliteState(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout);
     ~SqliteState() override;
     SqliteState(const SqliteState&) = delete;
@@ -254,13 +256,14 @@ public:
     void record_recipient(std::int64_t outbox_id, const std::string& address,
                           const std::string& result, const std::string& error) override;
 
-private:
+  private:
     // A statement prepared once per connection, keyed by its text's address.
     sqlite3_stmt* prepared(const char* sql);
     std::map<const char*, sqlite3_stmt*> prepared_;
     Incident read_incident(sqlite3_stmt* s);
     OutboxRow read_outbox(sqlite3_stmt* s);
-    std::vector<OutboxRow> outbox_query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind_fn);
+    std::vector<OutboxRow> outbox_query(const char* sql,
+                                        const std::function<void(sqlite3_stmt*)>& bind_fn);
 
     [[noreturn]] void fail(std::string_view what) const;
     [[noreturn]] void fail_data(std::string_view what) const;
@@ -350,10 +353,9 @@ SqliteState::SqliteState(const std::filesystem::path& path, std::chrono::millise
     : path_(path.string()), busy_timeout_(busy_timeout) {
     make_parent_dirs(path);
     // One connection per object and per thread: SQLite's own mutexes are not needed.
-    const int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(path_.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
@@ -399,8 +401,8 @@ void SqliteState::fail_data(std::string_view what) const {
 
 sqlite3_stmt* SqliteState::stmt(Sql which) {
     if (!stmts_[which]) {
-        if (sqlite3_prepare_v3(db_, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
-                               &stmts_[which], nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(db_, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[which],
+                               nullptr) != SQLITE_OK)
             fail(fmt::format("prepare \"{}\"", sql_text[which]));
     }
     return stmts_[which];
@@ -660,8 +662,8 @@ sqlite3_stmt* SqliteState::counter_insert(int rows) {
     if (!slot) {
         const std::string sql =
             counter_columns + values_rows(rows, counter_params) + counter_conflict;
-        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &slot,
-                               nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &slot, nullptr) !=
+            SQLITE_OK)
             fail("prepare saving counters");
     }
     return slot;
@@ -671,8 +673,8 @@ sqlite3_stmt* SqliteState::history_insert(int rows) {
     sqlite3_stmt*& slot = rows == 1 ? history_one_ : history_batch_;
     if (!slot) {
         const std::string sql = history_columns + values_rows(rows, history_params);
-        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &slot,
-                               nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &slot, nullptr) !=
+            SQLITE_OK)
             fail("prepare adding history");
     }
     return slot;
@@ -879,8 +881,8 @@ OutboxRow SqliteState::read_outbox(sqlite3_stmt* s) {
     return r;
 }
 
-std::vector<OutboxRow> SqliteState::outbox_query(
-    const char* sql, const std::function<void(sqlite3_stmt*)>& bind_fn) {
+std::vector<OutboxRow>
+SqliteState::outbox_query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind_fn) {
     Use q(prepared(sql));
     bind_fn(q.get());
     std::vector<OutboxRow> out;
@@ -895,7 +897,8 @@ bool SqliteState::enqueue(OutboxRow& row) {
         " ?, ?, ?) ON CONFLICT (incident, name, target) DO NOTHING",
         outbox_columns);
     const std::string created = format_utc(row.created);
-    const auto next = row.next_attempt ? std::optional(format_utc(*row.next_attempt)) : std::nullopt;
+    const auto next =
+        row.next_attempt ? std::optional(format_utc(*row.next_attempt)) : std::nullopt;
     Use q(prepared(sql.c_str()));
     bind(q.get(), 1, row.incident);
     bind(q.get(), 2, row.event);
@@ -928,9 +931,9 @@ std::vector<OutboxRow> SqliteState::outbox_for_incident(const std::string& incid
 std::vector<OutboxRow> SqliteState::outbox_in_states(const std::vector<std::string>& states) {
     // One statement for any set of states: the set is passed as JSON text and
     // compared with instr on a delimited list, which both engines can run.
-    static const std::string sql = fmt::format(
-        "SELECT {} FROM outbox WHERE instr(?, ',' || state || ',') > 0 ORDER BY id",
-        outbox_columns);
+    static const std::string sql =
+        fmt::format("SELECT {} FROM outbox WHERE instr(?, ',' || state || ',') > 0 ORDER BY id",
+                    outbox_columns);
     std::string list = ",";
     for (const auto& st : states)
         list += st + ",";
@@ -940,7 +943,8 @@ std::vector<OutboxRow> SqliteState::outbox_in_states(const std::vector<std::stri
 std::optional<OutboxRow> SqliteState::outbox_row(std::int64_t id) {
     static const std::string sql =
         fmt::format("SELECT {} FROM outbox WHERE id = ?", outbox_columns);
-    auto rows = outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, static_cast<long long>(id)); });
+    auto rows =
+        outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, static_cast<long long>(id)); });
     if (rows.empty())
         return std::nullopt;
     return std::move(rows.front());

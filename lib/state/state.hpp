@@ -22,7 +22,7 @@
 namespace shopkit {
 
 class StateStore {
-public:
+  public:
     virtual ~StateStore() = default;
 
     // Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, waiting up to
@@ -81,7 +81,8 @@ std::filesystem::path default_state_path();
 // mode with the given busy timeout. Throws std::runtime_error naming the path and
 // SQLite's message when the file cannot be opened, or its schema is from a newer
 // shopkit; every later SQLite failure is a std::runtime_error too.
-std::unique_ptr<StateStore> open_sqlite_state(const std::filesystem::path& path,
-                                              std::chrono::milliseconds busy_timeout = std::chrono::seconds(60));
+std::unique_ptr<StateStore>
+open_sqlite_state(const std::filesystem::path& path,
+                  std::chrono::milliseconds busy_timeout = std::chrono::seconds(60));
 
 } // namespace shopkit

@@ -26,7 +26,8 @@ PolicyConfig policy() {
 }
 
 Incident incident(Severity s = Severity::major) {
-    return Incident{"own-20260604T0300", "own", s, {"top"}, at("2026-06-04T03:00:00Z"), std::nullopt};
+    return Incident{"own-20260604T0300",        "own",       s, {"top"},
+                    at("2026-06-04T03:00:00Z"), std::nullopt};
 }
 
 IncidentEvent event(const std::string& name, const Incident& inc, const char* time) {
@@ -62,15 +63,15 @@ TEST_CASE("announce_policy: staff hear of an outage at once, customers after the
     CHECK(decide(target("customers"), policy(), inc, events, {}, now).due.empty());
     CHECK(decide(target("customers"), policy(), inc, events, {}, at("2026-06-04T03:09:59Z"))
               .due.empty());
-    CHECK(names(decide(target("customers"), policy(), inc, events, {}, at("2026-06-04T03:10:00Z"))) ==
-          std::vector<std::string>{"opened"});
+    CHECK(names(decide(target("customers"), policy(), inc, events, {},
+                       at("2026-06-04T03:10:00Z"))) == std::vector<std::string>{"opened"});
 }
 
 TEST_CASE("announce_policy: a critical incident reaches customers at once") {
     const Incident inc = incident(Severity::critical);
     const std::vector<IncidentEvent> events = {event("opened", inc, "2026-06-04T03:00:30Z")};
-    CHECK(names(decide(target("customers"), policy(), inc, events, {}, at("2026-06-04T03:00:30Z"))) ==
-          std::vector<std::string>{"opened"});
+    CHECK(names(decide(target("customers"), policy(), inc, events, {},
+                       at("2026-06-04T03:00:30Z"))) == std::vector<std::string>{"opened"});
 }
 
 TEST_CASE("announce_policy: a blip reaches staff only, and no recovery goes to customers") {
@@ -140,9 +141,11 @@ TEST_CASE("announce_policy: customers get an update on a severity change or ever
                   .due.empty());
         CHECK(names(decide(target("customers"), policy(), first, events, told,
                            at("2026-06-04T04:10:00Z"))) == std::vector<std::string>{"update-1"});
-        const std::vector<OutboxRow> twice = {told[0], row("update-1", "sent", "2026-06-04T04:10:00Z", 2)};
-        CHECK(decide(target("customers"), policy(), first, events, twice, at("2026-06-04T05:00:00Z"))
-                  .due.empty());
+        const std::vector<OutboxRow> twice = {told[0],
+                                              row("update-1", "sent", "2026-06-04T04:10:00Z", 2)};
+        CHECK(
+            decide(target("customers"), policy(), first, events, twice, at("2026-06-04T05:00:00Z"))
+                .due.empty());
         CHECK(names(decide(target("customers"), policy(), first, events, twice,
                            at("2026-06-04T05:10:00Z"))) == std::vector<std::string>{"update-2"});
     }
@@ -180,7 +183,8 @@ TEST_CASE("announce_policy: old news is not sent to a target that never heard of
     inc.since = at("2026-06-01T03:00:00Z");
     const std::vector<IncidentEvent> events = {event("opened", inc, "2026-06-01T03:00:00Z"),
                                                event("resolved", inc, "2026-06-01T04:00:00Z")};
-    CHECK(decide(target("staff"), policy(), inc, events, {}, at("2026-06-04T03:00:00Z")).due.empty());
+    CHECK(
+        decide(target("staff"), policy(), inc, events, {}, at("2026-06-04T03:00:00Z")).due.empty());
 }
 
 TEST_CASE("announce_policy: next update is update_every from now while open") {

@@ -13,13 +13,16 @@ const std::string eucjp = "\xa5\xab\xa1\xbc\xa5\xc8\xa4\xcb\xc6\xfe\xa4\xec\xa4\
 const std::string utf8 = "カートに入れる";
 } // namespace
 
-TEST_CASE("charset: the declared set comes from Content-Type, then meta, then the XML declaration") {
+TEST_CASE(
+    "charset: the declared set comes from Content-Type, then meta, then the XML declaration") {
     CHECK(declared_charset("", "text/html; charset=Shift_JIS") == "shift_jis");
     CHECK(declared_charset("", "text/html; charset=\"EUC-JP\"") == "euc-jp");
     CHECK(declared_charset("<html><head><meta charset=\"euc-jp\">", "text/html") == "euc-jp");
-    CHECK(declared_charset("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=x-sjis\">",
-                           "") == "x-sjis");
-    CHECK(declared_charset("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><rss/>", "") == "shift_jis");
+    CHECK(
+        declared_charset("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=x-sjis\">",
+                         "") == "x-sjis");
+    CHECK(declared_charset("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><rss/>", "") ==
+          "shift_jis");
     CHECK(declared_charset("<html>no declaration</html>", "text/html") == "");
     // The header wins over the page.
     CHECK(declared_charset("<meta charset=\"euc-jp\">", "text/html; charset=utf-8") == "utf-8");

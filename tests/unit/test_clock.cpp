@@ -29,8 +29,8 @@ TEST_CASE("clock: repeated formatting of one time does not mix up zones or times
 TEST_CASE("clock: parse_rfc3339 takes Z and offsets and refuses the rest") {
     CHECK(parse_rfc3339("2026-06-04T12:00:03+09:00") == at("2026-06-04T03:00:03Z"));
     CHECK(parse_rfc3339("2026-06-04t03:00:03.250z") == at("2026-06-04T03:00:03Z"));
-    CHECK_FALSE(parse_rfc3339("2026-06-04T03:00:03"));      // no offset
-    CHECK_FALSE(parse_rfc3339("2026-02-30T03:00:03Z"));     // no such day
+    CHECK_FALSE(parse_rfc3339("2026-06-04T03:00:03"));  // no offset
+    CHECK_FALSE(parse_rfc3339("2026-02-30T03:00:03Z")); // no such day
     CHECK_FALSE(parse_rfc3339("2026-06-04T03:00:03Z junk"));
     CHECK_FALSE(parse_rfc3339(""));
 }

@@ -675,10 +675,12 @@ TEST_CASE("config: non-secret urls of a target are plain parameters") {
 
 TEST_CASE("config: an email target takes an smtp:// or smtps:// url") {
     const std::string head = "[[target]]\nid = \"mail\"\nkind = \"email\"\n";
-    const Config config = parse_config(head + "url = \"smtps://smtp.example.jp:465\"\n", "shop.toml");
+    const Config config =
+        parse_config(head + "url = \"smtps://smtp.example.jp:465\"\n", "shop.toml");
     CHECK(config.targets[0].params.at("url") == "smtps://smtp.example.jp:465");
     CHECK(parse_config(head + "url = \"smtp://127.0.0.1:587\"\n", "shop.toml")
-              .targets[0].params.at("url") == "smtp://127.0.0.1:587");
+              .targets[0]
+              .params.at("url") == "smtp://127.0.0.1:587");
     try {
         parse_config(head + "url = \"https://smtp.example.jp/\"\n", "shop.toml");
         FAIL("an https url was accepted for email");

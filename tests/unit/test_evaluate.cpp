@@ -17,8 +17,7 @@ namespace {
 const TimePoint started = sys_days(year(2026) / June / 4) + hours(3);
 const TimePoint now = started + milliseconds(900);
 
-ChannelConfig channel()
-{
+ChannelConfig channel() {
     ChannelConfig c;
     c.id = "own";
     c.name = "公式オンラインショップ";
@@ -26,16 +25,14 @@ ChannelConfig channel()
     return c;
 }
 
-CheckConfig http_check()
-{
+CheckConfig http_check() {
     CheckConfig c;
     c.id = "cart";
     c.url = "https://shop.example.jp/cart";
     return c;
 }
 
-Response ok(long status = 200, std::string body = "<html>カートに入れる</html>")
-{
+Response ok(long status = 200, std::string body = "<html>カートに入れる</html>") {
     Response r;
     r.transfer_ok = true;
     r.http_status = status;
@@ -45,8 +42,7 @@ Response ok(long status = 200, std::string body = "<html>カートに入れる</
     return r;
 }
 
-Response failed(std::string error, bool timed_out = false)
-{
+Response failed(std::string error, bool timed_out = false) {
     Response r;
     r.transfer_ok = false;
     r.error = std::move(error);
@@ -54,15 +50,13 @@ Response failed(std::string error, bool timed_out = false)
     return r;
 }
 
-CheckResult eval(const CheckConfig& check, const Response& r, TimePoint at = now)
-{
+CheckResult eval(const CheckConfig& check, const Response& r, TimePoint at = now) {
     return evaluate(channel(), check, r, started, at);
 }
 
 } // namespace
 
-TEST_CASE("check: a good answer is up and carries the identity of the check")
-{
+TEST_CASE("check: a good answer is up and carries the identity of the check") {
     CheckConfig c = http_check();
     c.critical = true;
     const auto r = eval(c, ok());
@@ -80,15 +74,13 @@ TEST_CASE("check: a good answer is up and carries the identity of the check")
     CHECK_FALSE(r.tls_expiry);
 }
 
-TEST_CASE("check: the channel's url stands in for a check without one")
-{
+TEST_CASE("check: the channel's url stands in for a check without one") {
     CheckConfig c = http_check();
     c.url.clear();
     CHECK(eval(c, ok()).url == "https://shop.example.jp/");
 }
 
-TEST_CASE("check: status ranges, default 200..399")
-{
+TEST_CASE("check: status ranges, default 200..399") {
     const CheckConfig c = http_check();
     CHECK(eval(c, ok(200)).raw == State::up);
     CHECK(eval(c, ok(204)).raw == State::up);
@@ -112,8 +104,7 @@ TEST_CASE("check: status ranges, default 200..399")
     CHECK(eval(only, ok(404)).raw == State::down);
 }
 
-TEST_CASE("check: expect_text")
-{
+TEST_CASE("check: expect_text") {
     CheckConfig c = http_check();
     c.expect_text = "カートに入れる";
     CHECK(eval(c, ok()).raw == State::up);
@@ -122,8 +113,7 @@ TEST_CASE("check: expect_text")
     CHECK(r.error == "text 'カートに入れる' not found");
 }
 
-TEST_CASE("check: expect_regex")
-{
+TEST_CASE("check: expect_regex") {
     CheckConfig c = http_check();
     c.expect_regex = "価格[:：]\\s*[0-9,]+円";
     CHECK(eval(c, ok(200, "<p>価格: 1,980円</p>")).raw == State::up);
@@ -139,8 +129,7 @@ TEST_CASE("check: expect_regex")
     CHECK(eval(other, ok(200, " <p>x</p>")).raw == State::down);
 }
 
-TEST_CASE("check: a bad regex is unknown, not a crash")
-{
+TEST_CASE("check: a bad regex is unknown, not a crash") {
     CheckConfig c = http_check();
     c.expect_regex = "(unclosed";
     const auto r = eval(c, ok());
@@ -148,8 +137,7 @@ TEST_CASE("check: a bad regex is unknown, not a crash")
     CHECK_FALSE(r.error.empty());
 }
 
-TEST_CASE("check: reject_text finds a maintenance page served with 200")
-{
+TEST_CASE("check: reject_text finds a maintenance page served with 200") {
     CheckConfig c = http_check();
     c.reject_text = "ただいまメンテナンス中";
     c.expect_text = "カート";
@@ -163,8 +151,7 @@ TEST_CASE("check: reject_text finds a maintenance page served with 200")
     CHECK(eval(c, ok(200, "<a>カート</a>")).raw == State::up);
 }
 
-TEST_CASE("check: a truncated body is searched only as far as it was read")
-{
+TEST_CASE("check: a truncated body is searched only as far as it was read") {
     CheckConfig c = http_check();
     c.expect_text = "footer";
     Response r = ok(200, "header body");
@@ -176,8 +163,7 @@ TEST_CASE("check: a truncated body is searched only as far as it was read")
     CHECK(eval(c, r).raw == State::up);
 }
 
-TEST_CASE("check: latency warning and critical")
-{
+TEST_CASE("check: latency warning and critical") {
     CheckConfig c = http_check();
     c.latency_warning = Millis(1000);
     c.latency_critical = Millis(3000);
@@ -201,8 +187,7 @@ TEST_CASE("check: latency warning and critical")
     CHECK(res.error == "slow: 812ms > 500ms");
 }
 
-TEST_CASE("check: a failed transfer is down with libcurl's reason")
-{
+TEST_CASE("check: a failed transfer is down with libcurl's reason") {
     const CheckConfig c = http_check();
     auto r = eval(c, failed("Failed to connect to shop.example.jp port 443: Connection refused"));
     CHECK(r.raw == State::down);
@@ -220,8 +205,7 @@ TEST_CASE("check: a failed transfer is down with libcurl's reason")
     CHECK(r.error == "timed out after 10s");
 }
 
-TEST_CASE("check: tls days left against the thresholds")
-{
+TEST_CASE("check: tls days left against the thresholds") {
     CheckConfig c = http_check();
     c.kind = "tls";
     c.days_warning = 14;
@@ -256,8 +240,7 @@ TEST_CASE("check: tls days left against the thresholds")
     CHECK(*r.tls_days_left < 0);
 }
 
-TEST_CASE("check: tls without certificate information")
-{
+TEST_CASE("check: tls without certificate information") {
     CheckConfig c = http_check();
     c.kind = "tls";
     auto r = eval(c, ok());
@@ -270,8 +253,7 @@ TEST_CASE("check: tls without certificate information")
     CHECK(r.error == "SSL certificate problem: self-signed certificate");
 }
 
-TEST_CASE("check: statuspage verdicts map to states")
-{
+TEST_CASE("check: statuspage verdicts map to states") {
     CheckConfig c = http_check();
     c.kind = "statuspage";
     auto body = [](const char* indicator) {
@@ -287,8 +269,7 @@ TEST_CASE("check: statuspage verdicts map to states")
     CHECK(eval(c, ok(200, "<html>oops</html>")).raw == State::unknown);
 }
 
-TEST_CASE("check: an unreachable status page or feed is unknown, not down")
-{
+TEST_CASE("check: an unreachable status page or feed is unknown, not down") {
     for (const char* kind : {"statuspage", "feed"}) {
         INFO(kind);
         CheckConfig c = http_check();
@@ -305,8 +286,7 @@ TEST_CASE("check: an unreachable status page or feed is unknown, not down")
     }
 }
 
-TEST_CASE("check: feed verdicts map to feed_state")
-{
+TEST_CASE("check: feed verdicts map to feed_state") {
     CheckConfig c = http_check();
     c.kind = "feed";
     const std::string problem = R"(<rss><channel>
@@ -331,8 +311,7 @@ TEST_CASE("check: feed verdicts map to feed_state")
     CHECK(r.error.find("not a feed") == 0);
 }
 
-TEST_CASE("check: make_request carries the check's settings")
-{
+TEST_CASE("check: make_request carries the check's settings") {
     CheckConfig c = http_check();
     c.headers = {{"X-Shop", "1"}};
     c.timeout = Millis(2500);
@@ -357,8 +336,7 @@ TEST_CASE("check: make_request carries the check's settings")
     CHECK(r.max_body == 0);
 }
 
-TEST_CASE("check: make_request reads auth secrets")
-{
+TEST_CASE("check: make_request reads auth secrets") {
     ::setenv("SHOPKIT_TEST_CHECK_TOKEN", "s3cret", 1);
     CheckConfig c = http_check();
     c.auth = "bearer";

@@ -83,8 +83,8 @@ TEST_CASE("incident: flapping never opens with fail_after 2") {
     for (std::size_t i = 0; i < raws.size(); ++i) {
         const TimePoint now = t0 + std::chrono::minutes(i);
         c = advance(c, raws[i], now, {});
-        auto ev = assess_channel("own", {status("cart", c.state, true, c.first_fail)}, open,
-                                 false, now);
+        auto ev =
+            assess_channel("own", {status("cart", c.state, true, c.first_fail)}, open, false, now);
         CHECK_FALSE(ev);
     }
 }
@@ -152,10 +152,10 @@ TEST_CASE("incident: a degraded channel opens a minor incident") {
 
 TEST_CASE("incident: opening takes the earliest first failure and the checks in order") {
     const TimePoint now = t0 + 5min;
-    auto ev = assess_channel("own",
-                             {status("top", D, false, t0 + 2min), status("item", U),
-                              status("cart", D, true, t0 + 1min)},
-                             std::nullopt, false, now);
+    auto ev = assess_channel(
+        "own",
+        {status("top", D, false, t0 + 2min), status("item", U), status("cart", D, true, t0 + 1min)},
+        std::nullopt, false, now);
     REQUIRE(ev);
     CHECK(ev->event == "opened");
     CHECK(ev->time == now);
@@ -182,12 +182,12 @@ TEST_CASE("incident: update on severity change and on affected checks change") {
     const TimePoint now = t0 + 10min;
 
     SECTION("nothing changed") {
-        CHECK_FALSE(assess_channel("own", {status("top", D), status("cart", U, true)}, open, false,
-                                   now));
+        CHECK_FALSE(
+            assess_channel("own", {status("top", D), status("cart", U, true)}, open, false, now));
     }
     SECTION("severity rises") {
-        auto ev = assess_channel("own", {status("top", D), status("cart", D, true)}, open, false,
-                                 now);
+        auto ev =
+            assess_channel("own", {status("top", D), status("cart", D, true)}, open, false, now);
         REQUIRE(ev);
         CHECK(ev->event == "updated");
         CHECK(ev->incident.id == open.id);
@@ -209,8 +209,8 @@ TEST_CASE("incident: update on severity change and on affected checks change") {
         CHECK(ev->incident.checks == std::vector<std::string>{"item"});
     }
     SECTION("all up resolves") {
-        auto ev = assess_channel("own", {status("top", U), status("cart", U, true)}, open, false,
-                                 now);
+        auto ev =
+            assess_channel("own", {status("top", U), status("cart", U, true)}, open, false, now);
         REQUIRE(ev);
         CHECK(ev->event == "resolved");
         CHECK(ev->incident.id == open.id);
@@ -246,8 +246,8 @@ TEST_CASE("incident: a whole outage from first failure to resolution") {
     for (std::size_t i = 0; i < raws.size(); ++i) {
         const TimePoint now = t0 + std::chrono::minutes(i);
         c = advance(c, raws[i], now, {});
-        auto ev = assess_channel("own", {status("top", c.state, false, c.first_fail)}, open,
-                                 false, now);
+        auto ev =
+            assess_channel("own", {status("top", c.state, false, c.first_fail)}, open, false, now);
         if (!ev)
             continue;
         events.push_back(ev->event + "@" + std::to_string(i));

@@ -68,7 +68,8 @@ TEST_CASE("outbox: idempotency keys are distinct version 4 UUIDs") {
     std::set<std::string> seen;
     for (int i = 0; i < 100; ++i) {
         const std::string u = new_uuid();
-        CHECK(RE2::FullMatch(u, "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+        CHECK(RE2::FullMatch(
+            u, "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
         seen.insert(u);
     }
     CHECK(seen.size() == 100);

@@ -8,8 +8,7 @@ using namespace shopkit;
 
 namespace {
 
-std::string summary(const std::string& indicator, const std::string& description)
-{
+std::string summary(const std::string& indicator, const std::string& description) {
     return R"({"page":{"id":"abc","name":"Platform"},"status":{"indicator":")" + indicator +
            R"(","description":")" + description + R"("},
       "components":[
@@ -24,14 +23,13 @@ std::string summary(const std::string& indicator, const std::string& description
 
 } // namespace
 
-TEST_CASE("statuspage: each indicator maps to a state")
-{
+TEST_CASE("statuspage: each indicator maps to a state") {
     struct Case {
         const char* indicator;
         int state;
     };
-    const Case cases[] = {{"none", 0}, {"minor", 1}, {"major", 2}, {"critical", 2},
-                          {"maintenance", 1}};
+    const Case cases[] = {
+        {"none", 0}, {"minor", 1}, {"major", 2}, {"critical", 2}, {"maintenance", 1}};
     for (const Case& c : cases) {
         INFO(c.indicator);
         const auto v = judge_statuspage(summary(c.indicator, "Something"), {});
@@ -40,8 +38,7 @@ TEST_CASE("statuspage: each indicator maps to a state")
     }
 }
 
-TEST_CASE("statuspage: a status.json without components works too")
-{
+TEST_CASE("statuspage: a status.json without components works too") {
     const auto v = judge_statuspage(
         R"({"page":{"id":"x"},"status":{"indicator":"major","description":"Partial System Outage"}})",
         {});
@@ -49,15 +46,13 @@ TEST_CASE("statuspage: a status.json without components works too")
     CHECK(v.detail == "major: Partial System Outage");
 }
 
-TEST_CASE("statuspage: an unknown indicator is unknown")
-{
+TEST_CASE("statuspage: an unknown indicator is unknown") {
     const auto v = judge_statuspage(summary("apocalypse", "?"), {});
     CHECK(v.state == 3);
     CHECK(v.detail.find("apocalypse") != std::string::npos);
 }
 
-TEST_CASE("statuspage: a components filter uses those components instead of the indicator")
-{
+TEST_CASE("statuspage: a components filter uses those components instead of the indicator") {
     // The page as a whole says major, but the shop only needs the storefront.
     auto v = judge_statuspage(summary("major", "Partial"), {"Storefront", "Webhooks"});
     CHECK(v.state == 0);
@@ -79,15 +74,13 @@ TEST_CASE("statuspage: a components filter uses those components instead of the 
     CHECK(v.detail == "Payments: partial_outage; Admin: degraded_performance");
 }
 
-TEST_CASE("statuspage: components may be named by id")
-{
+TEST_CASE("statuspage: components may be named by id") {
     const auto v = judge_statuspage(summary("none", ""), {"c2"});
     CHECK(v.state == 2);
     CHECK(v.detail == "Checkout: major_outage");
 }
 
-TEST_CASE("statuspage: a missing component makes the verdict unknown, unless worse is known")
-{
+TEST_CASE("statuspage: a missing component makes the verdict unknown, unless worse is known") {
     auto v = judge_statuspage(summary("none", ""), {"Storefront", "Warehouse"});
     CHECK(v.state == 3);
     CHECK(v.detail == "component 'Warehouse' not found");
@@ -101,8 +94,7 @@ TEST_CASE("statuspage: a missing component makes the verdict unknown, unless wor
     CHECK(v.state == 3);
 }
 
-TEST_CASE("statuspage: malformed JSON is unknown")
-{
+TEST_CASE("statuspage: malformed JSON is unknown") {
     for (const char* body : {"", "{", "<html>502 Bad Gateway</html>", "{\"status\":", "\xff\xfe"}) {
         INFO(body);
         const auto v = judge_statuspage(body, {});
@@ -111,8 +103,7 @@ TEST_CASE("statuspage: malformed JSON is unknown")
     }
 }
 
-TEST_CASE("statuspage: hostile types never throw and are unknown")
-{
+TEST_CASE("statuspage: hostile types never throw and are unknown") {
     const char* bodies[] = {
         "[]",
         "42",
@@ -145,8 +136,7 @@ TEST_CASE("statuspage: hostile types never throw and are unknown")
     }
 }
 
-TEST_CASE("statuspage: a deeply nested body does not crash")
-{
+TEST_CASE("statuspage: a deeply nested body does not crash") {
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     StatuspageVerdict v;
     REQUIRE_NOTHROW(v = judge_statuspage(deep, {}));

@@ -32,9 +32,8 @@ namespace {
 //   /loop          302 to itself
 //   /echo          200 with the request's head as body
 class TestServer {
-public:
-    TestServer()
-    {
+  public:
+    TestServer() {
         listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         if (listen_fd_ < 0)
             throw std::runtime_error("socket");
@@ -53,8 +52,7 @@ public:
         acceptor_ = std::thread([this] { accept_loop(); });
     }
 
-    ~TestServer()
-    {
+    ~TestServer() {
         stop_ = true;
         acceptor_.join();
         ::close(listen_fd_);
@@ -63,17 +61,15 @@ public:
             t.join();
     }
 
-    std::string url(const std::string& path) const
-    {
+    std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(port_) + path;
     }
 
     int connections() const { return connections_; }
     int max_in_flight() const { return max_in_flight_; }
 
-private:
-    bool wait_readable(int fd)
-    {
+  private:
+    bool wait_readable(int fd) {
         pollfd p{fd, POLLIN, 0};
         while (!stop_) {
             const int n = ::poll(&p, 1, 50);
@@ -85,8 +81,7 @@ private:
         return false;
     }
 
-    void accept_loop()
-    {
+    void accept_loop() {
         while (wait_readable(listen_fd_)) {
             const int fd = ::accept(listen_fd_, nullptr, nullptr);
             if (fd < 0)
@@ -100,8 +95,7 @@ private:
         }
     }
 
-    static bool send_all(int fd, const char* data, std::size_t len)
-    {
+    static bool send_all(int fd, const char* data, std::size_t len) {
         while (len > 0) {
             const ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
             if (n <= 0)
@@ -113,18 +107,15 @@ private:
     }
 
     static bool respond(int fd, int status, const std::string& body,
-                        const std::string& extra_headers = "")
-    {
+                        const std::string& extra_headers = "") {
         // One send: a head and body sent apart meet Nagle and delayed ACKs (40 ms each).
-        const std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-                                std::to_string(body.size()) +
-                                "\r\nContent-Type: text/plain\r\n" + extra_headers + "\r\n" +
-                                body;
+        const std::string out = "HTTP/1.1 " + std::to_string(status) +
+                                " X\r\nContent-Length: " + std::to_string(body.size()) +
+                                "\r\nContent-Type: text/plain\r\n" + extra_headers + "\r\n" + body;
         return send_all(fd, out.data(), out.size());
     }
 
-    void serve(int fd)
-    {
+    void serve(int fd) {
         std::string buffer;
         char chunk[4096];
         for (;;) {
@@ -147,8 +138,7 @@ private:
         }
     }
 
-    bool handle(int fd, const std::string& path, const std::string& head)
-    {
+    bool handle(int fd, const std::string& path, const std::string& head) {
         if (path == "/ok")
             return respond(fd, 200, "hello shop");
         if (path.rfind("/status/", 0) == 0) {
@@ -213,8 +203,7 @@ private:
     std::vector<std::thread> workers_;
 };
 
-Request request(const std::string& url)
-{
+Request request(const std::string& url) {
     Request r;
     r.url = url;
     r.timeout = std::chrono::seconds(5);
@@ -222,8 +211,7 @@ Request request(const std::string& url)
 }
 
 // Fetches one request and returns its response.
-Response fetch_one(CurlTransport& transport, const Request& req)
-{
+Response fetch_one(CurlTransport& transport, const Request& req) {
     Response out;
     int calls = 0;
     transport.fetch({req}, 4, [&](std::size_t index, Response&& r) {
@@ -237,8 +225,7 @@ Response fetch_one(CurlTransport& transport, const Request& req)
 
 } // namespace
 
-TEST_CASE("probe: a 200 with a body")
-{
+TEST_CASE("probe: a 200 with a body") {
     TestServer server;
     CurlTransport transport;
     const Response r = fetch_one(transport, request(server.url("/ok")));
@@ -256,8 +243,7 @@ TEST_CASE("probe: a 200 with a body")
     CHECK_FALSE(r.cert_expiry);
 }
 
-TEST_CASE("probe: an error status is a completed transfer")
-{
+TEST_CASE("probe: an error status is a completed transfer") {
     TestServer server;
     CurlTransport transport;
     const Response r = fetch_one(transport, request(server.url("/status/503")));
@@ -266,8 +252,7 @@ TEST_CASE("probe: an error status is a completed transfer")
     CHECK(r.body == "status 503");
 }
 
-TEST_CASE("probe: a body over max_body is cut there and the transfer still counts")
-{
+TEST_CASE("probe: a body over max_body is cut there and the transfer still counts") {
     TestServer server;
     CurlTransport transport;
     Request req = request(server.url("/big"));
@@ -281,8 +266,7 @@ TEST_CASE("probe: a body over max_body is cut there and the transfer still count
     CHECK(r.body.find_first_not_of('x') == std::string::npos);
 }
 
-TEST_CASE("probe: a body of exactly max_body is not truncated")
-{
+TEST_CASE("probe: a body of exactly max_body is not truncated") {
     TestServer server;
     CurlTransport transport;
     Request req = request(server.url("/ok"));
@@ -299,8 +283,7 @@ TEST_CASE("probe: a body of exactly max_body is not truncated")
     CHECK(r.body == "hello");
 }
 
-TEST_CASE("probe: the timeout holds against a server that never answers")
-{
+TEST_CASE("probe: the timeout holds against a server that never answers") {
     TestServer server;
     CurlTransport transport;
     Request req = request(server.url("/hang"));
@@ -316,8 +299,7 @@ TEST_CASE("probe: the timeout holds against a server that never answers")
     CHECK_FALSE(r.error.empty());
 }
 
-TEST_CASE("probe: the timeout holds against a server that drips a byte at a time")
-{
+TEST_CASE("probe: the timeout holds against a server that drips a byte at a time") {
     TestServer server;
     CurlTransport transport;
     Request req = request(server.url("/drip"));
@@ -332,8 +314,7 @@ TEST_CASE("probe: the timeout holds against a server that drips a byte at a time
     CHECK(r.body.size() < 1000);
 }
 
-TEST_CASE("probe: a redirect loop ends at max_redirects")
-{
+TEST_CASE("probe: a redirect loop ends at max_redirects") {
     TestServer server;
     CurlTransport transport;
     const Response r = fetch_one(transport, request(server.url("/loop")));
@@ -350,8 +331,7 @@ TEST_CASE("probe: a redirect loop ends at max_redirects")
     CHECK(r0.redirects == 0);
 }
 
-TEST_CASE("probe: a refused connection is a failed transfer, not an exception")
-{
+TEST_CASE("probe: a refused connection is a failed transfer, not an exception") {
     // Bind a port and close it again: nothing listens there now.
     int port = 0;
     {
@@ -367,8 +347,7 @@ TEST_CASE("probe: a refused connection is a failed transfer, not an exception")
     CHECK_FALSE(r.error.empty());
 }
 
-TEST_CASE("probe: headers, user agent and auth reach the server")
-{
+TEST_CASE("probe: headers, user agent and auth reach the server") {
     TestServer server;
     CurlTransport transport;
     Request req = request(server.url("/echo"));
@@ -391,8 +370,7 @@ TEST_CASE("probe: headers, user agent and auth reach the server")
     CHECK(r.body.find("X-Shop") == std::string::npos);
 }
 
-TEST_CASE("probe: many requests run concurrently, at most `concurrency` at a time")
-{
+TEST_CASE("probe: many requests run concurrently, at most `concurrency` at a time") {
     TestServer server;
     CurlTransport transport;
     std::vector<Request> requests;
@@ -414,8 +392,7 @@ TEST_CASE("probe: many requests run concurrently, at most `concurrency` at a tim
     CHECK(elapsed < std::chrono::milliseconds(64 * 30));
 }
 
-TEST_CASE("probe: connections are reused within a run")
-{
+TEST_CASE("probe: connections are reused within a run") {
     TestServer server;
     CurlTransport transport;
     std::vector<Request> requests;
@@ -431,8 +408,7 @@ TEST_CASE("probe: connections are reused within a run")
     CHECK(server.connections() <= 8);
 }
 
-TEST_CASE("probe: a mix of good, slow and hanging requests all complete")
-{
+TEST_CASE("probe: a mix of good, slow and hanging requests all complete") {
     TestServer server;
     CurlTransport transport;
     std::vector<Request> requests;
@@ -455,28 +431,25 @@ TEST_CASE("probe: a mix of good, slow and hanging requests all complete")
     CHECK(std::all_of(calls.begin(), calls.end(), [](int c) { return c == 1; }));
 }
 
-TEST_CASE("probe: an exception from the callback leaves the transport usable")
-{
+TEST_CASE("probe: an exception from the callback leaves the transport usable") {
     TestServer server;
     CurlTransport transport;
     std::vector<Request> requests(5, request(server.url("/ok")));
-    CHECK_THROWS_AS(transport.fetch(requests, 2,
-                                    [](std::size_t, Response&&) { throw std::logic_error("x"); }),
-                    std::logic_error);
+    CHECK_THROWS_AS(
+        transport.fetch(requests, 2, [](std::size_t, Response&&) { throw std::logic_error("x"); }),
+        std::logic_error);
     const Response r = fetch_one(transport, request(server.url("/ok")));
     CHECK(r.transfer_ok);
 }
 
-TEST_CASE("probe: no requests, no calls")
-{
+TEST_CASE("probe: no requests, no calls") {
     CurlTransport transport;
     int calls = 0;
     transport.fetch({}, 64, [&](std::size_t, Response&&) { ++calls; });
     CHECK(calls == 0);
 }
 
-TEST_CASE("probe: certificate dates as libcurl prints them")
-{
+TEST_CASE("probe: certificate dates as libcurl prints them") {
     using namespace std::chrono;
     const auto t = parse_certinfo_date("Jan  1 00:00:00 2027 GMT");
     REQUIRE(t);

@@ -103,7 +103,7 @@ TEST_CASE("record: check record fields") {
 
 TEST_CASE("record: check record leaves out what is not there") {
     CheckResult r = cart_down();
-    r.raw = State::up;      // passed this time, still confirmed down
+    r.raw = State::up; // passed this time, still confirmed down
     r.critical = false;
     r.http_status = 0;
     r.error.clear();
@@ -256,8 +256,8 @@ TEST_CASE("record: reader survives deeply nested JSON") {
     REQUIRE(read_all(quoted).size() == 1);
     CHECK(read_all(quoted)[0]["t"].get<std::string>().size() == 1001);
     // 64 levels are fine.
-    const std::string ok = "{\"v\":1,\"type\":\"x\",\"a\":" + std::string(63, '[') +
-                           std::string(63, ']') + "}";
+    const std::string ok =
+        "{\"v\":1,\"type\":\"x\",\"a\":" + std::string(63, '[') + std::string(63, ']') + "}";
     CHECK(read_all(ok).size() == 1);
 }
 

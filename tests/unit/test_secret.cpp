@@ -129,5 +129,6 @@ TEST_CASE("secret: every resolved secret, and each part of a secret URL, is reda
     CHECK(redact("no route for /services/T0001/B0002/XyZsecretPart99?key=abcdefgh12345") ==
           "no route for [secret]");
     CHECK(redact("token XyZsecretPart99 and abcdefgh12345") == "token [secret] and [secret]");
-    CHECK(redact("hooks.example.com is fine, services too") == "hooks.example.com is fine, services too");
+    CHECK(redact("hooks.example.com is fine, services too") ==
+          "hooks.example.com is fine, services too");
 }

@@ -23,7 +23,7 @@ namespace {
 
 // A direct look into the file, as `sqlite3 state.db` would give.
 class RawDb {
-public:
+  public:
     explicit RawDb(const fs::path& p) { REQUIRE(sqlite3_open(p.c_str(), &db_) == SQLITE_OK); }
     ~RawDb() { sqlite3_close(db_); }
     RawDb(const RawDb&) = delete;
@@ -41,7 +41,7 @@ public:
         REQUIRE(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
     }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
 };
 
@@ -63,8 +63,7 @@ CheckResult result(const std::string& channel, const std::string& check, TimePoi
     return r;
 }
 
-Incident incident(std::string id, Severity sev, std::vector<std::string> checks,
-                  TimePoint since) {
+Incident incident(std::string id, Severity sev, std::vector<std::string> checks, TimePoint since) {
     Incident inc;
     inc.id = std::move(id);
     inc.channel = "own";
@@ -316,8 +315,9 @@ TEST_CASE("state: first runs racing on a new file all succeed") {
                 auto store = open_sqlite_state(db, 10s);
                 CheckCounter c;
                 c.fails = i;
-                store->transaction(
-                    [&] { store->save_counter({"own", "c" + std::to_string(i)}, c); });
+                store->transaction([&] {
+                    store->save_counter({"own", "c" + std::to_string(i)}, c);
+                });
                 ++ok;
             } catch (const std::exception& e) {
                 errors[i] = e.what();
@@ -545,7 +545,9 @@ TEST_CASE("state: incidents are found by id and by time") {
     auto store = open_sqlite_state(dir.path() / "state.db");
     IncidentEvent old;
     old.event = "opened";
-    old.incident = {"own-1", "own", Severity::major, {"cart"}, shopkit::test::at("2026-01-01T00:00:00Z"), std::nullopt};
+    old.incident = {
+        "own-1",     "own", Severity::major, {"cart"}, shopkit::test::at("2026-01-01T00:00:00Z"),
+        std::nullopt};
     old.time = old.incident.since;
     IncidentEvent now = old;
     now.incident.id = "own-2";

@@ -1,9 +1,9 @@
+#include "lib/announce/target.hpp"
+#include "lib/check/platform_status.hpp"
 #include "lib/config/config.hpp"
 #include "lib/core/error.hpp"
-#include "lib/state/state.hpp"
 #include "lib/render/status_site.hpp"
-#include "lib/check/platform_status.hpp"
-#include "lib/announce/target.hpp"
+#include "lib/state/state.hpp"
 
 #include "support.hpp"
 

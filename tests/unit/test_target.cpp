@@ -37,8 +37,8 @@ token_env = "FB_TOKEN"
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.status() == 78);
-        CHECK_THAT(std::string(e.what()), Catch::Contains("shop.toml:2") &&
-                                              Catch::Contains("page_id"));
+        CHECK_THAT(std::string(e.what()),
+                   Catch::Contains("shop.toml:2") && Catch::Contains("page_id"));
     }
 }
 

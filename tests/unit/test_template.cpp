@@ -1,7 +1,7 @@
 #include "lib/render/template.hpp"
 
-#include "lib/core/error.hpp"
 #include "lib/announce/text_limits.hpp"
+#include "lib/core/error.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,7 +13,8 @@ using shopkit::test::TempDir;
 
 TEST_CASE("template: plain text is not HTML-escaped, HTML is") {
     const Template t{"{{shop.name}}: {{&raw}} {{text}}", "t"};
-    const nlohmann::json ctx = {{"shop", {{"name", "A&B <Store>"}}}, {"raw", "<b>"}, {"text", "\"q\""}};
+    const nlohmann::json ctx = {
+        {"shop", {{"name", "A&B <Store>"}}}, {"raw", "<b>"}, {"text", "\"q\""}};
     CHECK(render_template(t, ctx) == "A&B <Store>: <b> \"q\"");
     CHECK(render_template(t, ctx, true) == "A&amp;B &lt;Store&gt;: <b> &quot;q&quot;");
 }
@@ -23,8 +24,9 @@ TEST_CASE("template: sections, booleans, lists and list indexes") {
                      " first={{alts.0.name}} second={{alts.1.url}} missing={{alts.5.name}}",
                      "t"};
     nlohmann::json ctx = {{"has", true},
-                          {"alts", {{{"name", "楽天市場店"}, {"url", "https://r"}},
-                                    {{"name", "Amazon"}, {"url", "https://a"}}}}};
+                          {"alts",
+                           {{{"name", "楽天市場店"}, {"url", "https://r"}},
+                            {{"name", "Amazon"}, {"url", "https://a"}}}}};
     CHECK(render_template(t, ctx) ==
           "[楽天市場店=https://r;Amazon=https://a;] first=楽天市場店 second=https://a missing=");
     ctx["has"] = false;
@@ -122,7 +124,8 @@ TEST_CASE("template: shipped X and Bluesky notices fit their limits even for a l
             const auto ctx = worst_context(lang, event);
             CHECK(x_weighted_length(render_template(find_template(s, event, "x"), ctx)) <= 280);
             CHECK(count_graphemes(render_template(find_template(s, event, "bluesky"), ctx)) <= 300);
-            CHECK(mastodon_length(render_template(find_template(s, event, "mastodon"), ctx)) <= 500);
+            CHECK(mastodon_length(render_template(find_template(s, event, "mastodon"), ctx)) <=
+                  500);
         }
     }
 }

@@ -30,10 +30,10 @@
 #include "lib/announce/targets/chat_payloads.hpp"
 #include "lib/announce/targets/kinds.hpp"
 
+#include "lib/announce/text_limits.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
 #include "lib/state/state.hpp"
-#include "lib/announce/text_limits.hpp"
 
 #include <openssl/evp.h>
 

@@ -4,11 +4,11 @@
 // socket. Each function is defined in the target file named in its comment.
 #pragma once
 
-#include "lib/core/clock.hpp"
+#include "lib/announce/target.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/clock.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/net/http.hpp"
-#include "lib/announce/target.hpp"
 
 #include <nlohmann/json.hpp>
 

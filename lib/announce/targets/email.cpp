@@ -24,8 +24,8 @@
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
 #include "lib/net/mime.hpp"
-#include "lib/state/state.hpp"
 #include "lib/render/template.hpp"
+#include "lib/state/state.hpp"
 
 #include <curl/curl.h>
 #include <fmt/core.h>

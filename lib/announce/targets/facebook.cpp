@@ -15,9 +15,9 @@
 // timeout) may post twice; that is the price of never losing a notice.
 #include "lib/announce/targets/kinds.hpp"
 
+#include "lib/announce/text_limits.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/secret.hpp"
-#include "lib/announce/text_limits.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>

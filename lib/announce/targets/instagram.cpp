@@ -26,10 +26,10 @@
 // Instagram accepted it, the retry can post a second time.
 #include "lib/announce/targets/kinds.hpp"
 
+#include "lib/announce/text_limits.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/secret.hpp"
 #include "lib/state/state.hpp"
-#include "lib/announce/text_limits.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>

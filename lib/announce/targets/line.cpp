@@ -16,10 +16,10 @@
 // "property"}]}. A text is at most 5,000 characters counted in UTF-16 units.
 #include "lib/announce/targets/kinds.hpp"
 
+#include "lib/announce/text_limits.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/secret.hpp"
-#include "lib/announce/text_limits.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>

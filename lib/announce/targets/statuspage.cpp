@@ -24,8 +24,8 @@
 
 #include "lib/announce/context.hpp"
 #include "lib/core/error.hpp"
-#include "lib/state/state.hpp"
 #include "lib/render/status_site.hpp"
+#include "lib/state/state.hpp"
 
 #include <fmt/core.h>
 

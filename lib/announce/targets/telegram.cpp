@@ -14,8 +14,8 @@
 #include "lib/announce/targets/chat_payloads.hpp"
 #include "lib/announce/targets/kinds.hpp"
 
-#include "lib/core/error.hpp"
 #include "lib/announce/text_limits.hpp"
+#include "lib/core/error.hpp"
 
 #include <fmt/format.h>
 

@@ -19,11 +19,11 @@
 // as a duplicate, which then says so.
 #include "lib/announce/targets/kinds.hpp"
 
+#include "lib/announce/text_limits.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/error.hpp"
-#include "lib/net/oauth1.hpp"
 #include "lib/core/secret.hpp"
-#include "lib/announce/text_limits.hpp"
+#include "lib/net/oauth1.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
