@@ -1,5 +1,7 @@
 #include "lib/render/status_site.hpp"
 
+#include "lib/core/words.hpp"
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -156,41 +158,24 @@ class ZoneScope {
   public:
     explicit ZoneScope(const std::string& tz) {
         old_ = render_zone;
-        utc_ = tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz);
-        render_zone = utc_ ? std::string() : tz;
+        const bool utc = tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz);
+        render_zone = utc ? std::string() : tz;
     }
     ~ZoneScope() { render_zone = old_; }
     ZoneScope(const ZoneScope&) = delete;
     ZoneScope& operator=(const ZoneScope&) = delete;
-    bool utc() const { return utc_; }
 
   private:
     std::string old_;
-    bool utc_ = true;
 };
 
-struct Local {
-    int year = 1970, month = 1, day = 1, hour = 0, minute = 0;
-    long offset = 0;    // seconds east of UTC
-    std::string abbrev; // "JST"
-    long civil_day = 0; // days since 1970-01-01 of the local date (for day arithmetic)
-};
-
-Local local(TimePoint t) {
+// Days since 1970-01-01 of the local date of `t` (for day arithmetic).
+long civil_day(TimePoint t) {
     const LocalTime lt = local_time(t, render_zone);
-    Local l;
-    l.year = lt.year;
-    l.month = lt.month;
-    l.day = lt.day;
-    l.hour = lt.hour;
-    l.minute = lt.minute;
-    l.offset = lt.offset;
-    l.abbrev = lt.zone;
-    const std::chrono::year_month_day ymd{std::chrono::year{l.year},
-                                          std::chrono::month{unsigned(l.month)},
-                                          std::chrono::day{unsigned(l.day)}};
-    l.civil_day = std::chrono::sys_days{ymd}.time_since_epoch().count();
-    return l;
+    const std::chrono::year_month_day ymd{std::chrono::year{lt.year},
+                                          std::chrono::month{unsigned(lt.month)},
+                                          std::chrono::day{unsigned(lt.day)}};
+    return std::chrono::sys_days{ymd}.time_since_epoch().count();
 }
 
 // RFC 3339 with the zone's offset ("Z" in UTC).
@@ -198,85 +183,24 @@ std::string iso(TimePoint t) {
     return format_local(t, render_zone);
 }
 
-const std::array<const char*, 12> month_names = {"January",   "February", "March",    "April",
-                                                 "May",       "June",     "July",     "August",
-                                                 "September", "October",  "November", "December"};
-
 bool japanese(const SiteSnapshot& s) {
     return s.language == "ja";
 }
 
-std::string date_text(const Local& l, bool ja) {
-    if (ja)
-        return fmt::format("{}年{}月{}日", l.year, l.month, l.day);
-    return fmt::format("{} {} {}", l.day, month_names[l.month - 1], l.year);
-}
-
-std::string short_date_text(const Local& l, bool ja) {
-    if (ja)
-        return fmt::format("{}月{}日", l.month, l.day);
-    return fmt::format("{} {}", l.day, month_names[l.month - 1]);
-}
-
-std::string clock_text(const Local& l) {
-    return fmt::format("{:02}:{:02}", l.hour, l.minute);
+std::string_view language(bool ja) {
+    return ja ? "ja" : "en";
 }
 
 std::string when_text(TimePoint t, bool ja) {
-    const Local l = local(t);
-    return date_text(l, ja) + " " + clock_text(l);
+    return words::time(t, render_zone, language(ja));
 }
 
-// "2026年6月4日 12:00 〜 12:45" (the end's date only when it differs).
 std::string range_text(TimePoint from, TimePoint to, bool ja) {
-    const Local a = local(from), b = local(to);
-    const std::string end =
-        a.civil_day == b.civil_day ? clock_text(b) : date_text(b, ja) + " " + clock_text(b);
-    return date_text(a, ja) + " " + clock_text(a) + (ja ? " 〜 " : " – ") + end;
+    return words::time_range(from, to, render_zone, language(ja));
 }
 
-std::string duration_text(std::chrono::seconds d, bool ja) {
-    const long minutes = static_cast<long>((d.count() + 30) / 60);
-    if (minutes < 1)
-        return ja ? "1分未満" : "under 1 min";
-    const long days = minutes / (60 * 24), hours = minutes / 60 % 24, mins = minutes % 60;
-    std::string out;
-    if (ja) {
-        if (days)
-            out += fmt::format("{}日", days);
-        if (hours)
-            out += fmt::format("{}時間", hours);
-        if (mins && !days)
-            out += fmt::format("{}分", mins);
-        return out;
-    }
-    auto add = [&out](long n, const char* unit) {
-        if (!out.empty())
-            out += ' ';
-        out += fmt::format("{} {}", n, unit);
-    };
-    if (days)
-        add(days, "d");
-    if (hours)
-        add(hours, "h");
-    if (mins && !days)
-        add(mins, "min");
-    return out;
-}
-
-std::string zone_text(const SiteSnapshot& s, const ZoneScope& zone) {
-    const Local l = local(s.generated);
-    const long a = l.offset < 0 ? -l.offset : l.offset;
-    const std::string offset =
-        a % 3600 ? fmt::format("UTC{}{}:{:02}", l.offset < 0 ? '-' : '+', a / 3600, a % 3600 / 60)
-                 : fmt::format("UTC{}{}", l.offset < 0 ? '-' : '+', a / 3600);
-    if (zone.utc())
-        return "UTC";
-    if (japanese(s) && l.offset == 9 * 3600)
-        return "日本時間（" + offset + "）";
-    // Abbreviations like "JST" are not all unique or even letters ("+07"): show both.
-    const bool letters = !l.abbrev.empty() && std::isalpha(static_cast<unsigned char>(l.abbrev[0]));
-    return letters ? l.abbrev + " (" + offset + ")" : offset;
+std::string duration_text(TimePoint from, TimePoint to, bool ja) {
+    return words::duration(std::chrono::duration_cast<Millis>(to - from), language(ja));
 }
 
 // ---------------------------------------------------------------- words
@@ -322,9 +246,6 @@ struct Words {
     const char* state_degraded;
     const char* state_down;
     const char* state_unknown;
-    const char* sev_minor;
-    const char* sev_major;
-    const char* sev_critical;
     const char* indicator_none;
     const char* indicator_minor;
     const char* indicator_major;
@@ -381,9 +302,6 @@ const Words ja_words = {
     "一部障害",
     "障害",
     "不明",
-    "軽度",
-    "重度",
-    "深刻",
     "すべて正常",
     "一部で不具合",
     "障害発生中",
@@ -440,9 +358,6 @@ const Words en_words = {
     "Degraded",
     "Down",
     "Unknown",
-    "Minor",
-    "Major",
-    "Critical",
     "All operational",
     "Partly degraded",
     "Outage",
@@ -458,7 +373,7 @@ const Words en_words = {
     "Maintenance",
 };
 
-const Words& words(const SiteSnapshot& s) {
+const Words& site_words(const SiteSnapshot& s) {
     return japanese(s) ? ja_words : en_words;
 }
 
@@ -516,15 +431,8 @@ const char* state_class(State st) {
     }
 }
 
-const char* severity_word(Severity s, const Words& w) {
-    switch (s) {
-    case Severity::minor:
-        return w.sev_minor;
-    case Severity::major:
-        return w.sev_major;
-    default:
-        return w.sev_critical;
-    }
+std::string severity_word(Severity sev, bool ja) {
+    return words::severity_label(to_string(sev), language(ja));
 }
 
 State channel_state(const SiteChannel& ch) {
@@ -837,22 +745,15 @@ struct Html {
     void facts(const SiteIncident& inc, bool open) {
         out += "<dl class=\"facts\">";
         if (open && inc.kind == "incident") {
-            out += fmt::format(
-                "<dt>{}</dt><dd>{}{}{}{}</dd>", w.started, esc(when_text(inc.since, ja)),
-                ja ? "（" : " (",
-                esc(format1(w.elapsed,
-                            duration_text(std::chrono::duration_cast<std::chrono::seconds>(
-                                              s.generated - inc.since),
-                                          ja))),
-                ja ? "）" : ")");
+            out += fmt::format("<dt>{}</dt><dd>{}{}{}{}</dd>", w.started,
+                               esc(when_text(inc.since, ja)), ja ? "（" : " (",
+                               esc(format1(w.elapsed, duration_text(inc.since, s.generated, ja))),
+                               ja ? "）" : ")");
         } else if (inc.until) {
             out += fmt::format("<dt>{}</dt><dd>{}", w.period,
                                esc(range_text(inc.since, *inc.until, ja)));
             if (inc.kind == "incident")
-                out += (ja ? "（" : " (") +
-                       esc(duration_text(
-                           std::chrono::duration_cast<std::chrono::seconds>(*inc.until - inc.since),
-                           ja)) +
+                out += (ja ? "（" : " (") + esc(duration_text(inc.since, *inc.until, ja)) +
                        (ja ? "）" : ")");
             out += "</dd>";
         } else {
@@ -882,7 +783,7 @@ struct Html {
                             "</span>{}</span><span class=\"badge plain\">{}: {}</span>",
                             inc.severity == Severity::minor ? "degraded" : "down",
                             inc.severity == Severity::minor ? "!" : "✕", w.open_badge, w.impact,
-                            severity_word(inc.severity, w));
+                            severity_word(inc.severity, ja));
         out += "</div>\n";
         out += "<h3>" + esc(incident_title(inc, w)) + "</h3>\n";
         if (!maint && inc.severity == Severity::critical)
@@ -904,7 +805,7 @@ struct Html {
         else
             out += fmt::format("<span class=\"badge up\"><span class=\"sym\" aria-hidden=\"true\">✓"
                                "</span>{}</span><span class=\"badge plain\">{}: {}</span>",
-                               w.resolved_badge, w.impact, severity_word(inc.severity, w));
+                               w.resolved_badge, w.impact, severity_word(inc.severity, ja));
         out += "</div>\n<h3>" + esc(incident_title(inc, w)) + "</h3>\n";
         facts(inc, false);
         if (!inc.updates.empty()) {
@@ -920,14 +821,14 @@ struct Html {
     // One cell per day of the last 90 (oldest first), classed by the worst
     // incident of the channel active that day.
     void bars(const SiteChannel& ch) {
-        const long today = local(s.generated).civil_day;
+        const long today = civil_day(s.generated);
         std::vector<int> worst(history_days, 0); // 0 none, 1 minor, 2 major, 3 critical
         int count = 0;
         for (const auto& inc : s.incidents) {
             if (inc.channel != ch.id || inc.kind != "incident")
                 continue;
-            const long first = local(inc.since).civil_day;
-            const long last = local(inc.until ? *inc.until : s.generated).civil_day;
+            const long first = civil_day(inc.since);
+            const long last = civil_day(inc.until ? *inc.until : s.generated);
             if (last < today - (history_days - 1))
                 continue;
             ++count;
@@ -954,16 +855,14 @@ struct Html {
                 std::chrono::time_point_cast<std::chrono::seconds>(tp));
             std::tm tm{};
             ::gmtime_r(&tt, &tm);
-            Local l;
-            l.month = tm.tm_mon + 1;
-            l.day = tm.tm_mday;
             const int v = worst[static_cast<std::size_t>(i)];
             out += fmt::format("<span{}{} title=\"{}: {}\"></span>", v ? " class=\"" : "",
-                               v ? std::string(cls[v]) + "\"" : "", esc(short_date_text(l, ja)),
+                               v ? std::string(cls[v]) + "\"" : "",
+                               esc(words::short_date(tm.tm_mon + 1, tm.tm_mday, language(ja))),
                                v ? severity_word(v == 1   ? Severity::minor
                                                  : v == 2 ? Severity::major
                                                           : Severity::critical,
-                                                 w)
+                                                 ja)
                                  : w.bar_day_ok);
         }
         out += fmt::format("</div>\n<p class=\"bars-legend\" aria-hidden=\"true\"><span>{}</span>"
@@ -1101,22 +1000,20 @@ struct Html {
         out += "</section>\n</main>\n<footer class=\"wrap\">\n";
         if (!s.contact.empty())
             out += fmt::format("<p>{}: {}</p>\n", w.contact, contact_html(s.contact));
-        out += "<p>" + esc(format1(w.times_in, zone_text(s, *zone))) + (ja ? "" : " ") + w.reload +
-               "</p>\n";
+        out += "<p>" + esc(format1(w.times_in, words::zone(s.generated, render_zone, s.language))) +
+               (ja ? "" : " ") + w.reload + "</p>\n";
         out += fmt::format("<p>{}: <a href=\"status.json\">status.json</a> · "
                            "<a href=\"feed.atom\">Atom</a></p>\n</footer>\n</body>\n</html>\n",
                            w.machine);
         return out;
     }
-
-    const ZoneScope* zone = nullptr;
 };
 
 // ---------------------------------------------------------------- status.json
 
 nlohmann::ordered_json json_of(const SiteSnapshot& s) {
     using J = nlohmann::ordered_json;
-    const Words& w = words(s);
+    const Words& w = site_words(s);
     J page = {{"name", s.shop_name},
               {"url", s.site_url.empty() ? J(nullptr) : J(s.site_url)},
               {"language", japanese(s) ? "ja" : "en"},
@@ -1196,7 +1093,7 @@ std::string uuid5(std::string_view name) {
 }
 
 std::string atom_of(const SiteSnapshot& s) {
-    const Words& w = words(s);
+    const Words& w = site_words(s);
     struct Entry {
         const SiteIncident* inc;
         const SiteUpdate* up;
@@ -1302,10 +1199,9 @@ void write_atomically(const std::filesystem::path& dir, const std::string& name,
 
 SiteFiles render_status_site(const SiteSnapshot& snapshot) {
     const SiteSnapshot s = cleaned(snapshot);
-    const ZoneScope zone(s.timezone);
+    const ZoneScope zone_scope(s.timezone);
     SiteFiles files;
-    Html html{s, words(s), japanese(s), {}};
-    html.zone = &zone;
+    Html html{s, site_words(s), japanese(s), {}};
     files.index_html = html.render();
     files.status_json = json_of(s).dump(2) + "\n";
     files.feed_atom = atom_of(s);
