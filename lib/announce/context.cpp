@@ -1,61 +1,10 @@
 #include "lib/announce/context.hpp"
 
-#include <fmt/core.h>
-
-#include <array>
-#include <string_view>
-#include <utility>
+#include "lib/core/words.hpp"
 
 namespace shopkit {
 
 namespace {
-
-struct Words {
-    std::string_view id, ja, en;
-};
-
-constexpr std::array<Words, 14> common_checks = {{
-    {"top", "トップページ", "top page"},
-    {"home", "トップページ", "home page"},
-    {"cart", "カート", "cart"},
-    {"checkout", "ご注文手続き", "checkout"},
-    {"payment", "お支払い", "payment"},
-    {"login", "ログイン", "login"},
-    {"mypage", "マイページ", "my account"},
-    {"account", "マイページ", "my account"},
-    {"search", "商品検索", "search"},
-    {"product", "商品ページ", "product pages"},
-    {"products", "商品ページ", "product pages"},
-    {"api", "API", "API"},
-    {"platform", "ショッピングモール・カートサービス", "the shop platform"},
-    {"tls", "SSL証明書", "TLS certificate"},
-}};
-
-bool japanese(const std::string& language) {
-    return language == "ja";
-}
-
-std::string severity_words(Severity s, const std::string& language) {
-    if (japanese(language)) {
-        switch (s) {
-        case Severity::minor:
-            return "一部の機能に遅延・不具合";
-        case Severity::major:
-            return "障害";
-        case Severity::critical:
-            return "重大な障害（ご注文いただけない状態）";
-        }
-    }
-    switch (s) {
-    case Severity::minor:
-        return "degraded service";
-    case Severity::major:
-        return "outage";
-    case Severity::critical:
-        return "major outage (orders cannot be placed)";
-    }
-    return "";
-}
 
 const ChannelConfig* find_channel(const Config& c, const std::string& id) {
     return c.channel(id);
@@ -72,56 +21,11 @@ const CheckConfig* find_check(const ChannelConfig* ch, const std::string& id) {
 
 } // namespace
 
-std::string human_time(TimePoint t, const std::string& tz, const std::string& language) {
-    const LocalTime lt = local_time(t, tz);
-    if (japanese(language))
-        return fmt::format("{}年{}月{}日 {:02}:{:02}", lt.year, lt.month, lt.day, lt.hour,
-                           lt.minute);
-    static constexpr std::array<std::string_view, 12> months = {
-        "January", "February", "March",     "April",   "May",      "June",
-        "July",    "August",   "September", "October", "November", "December"};
-    return fmt::format("{} {} {} {:02}:{:02}", lt.day, months[lt.month - 1], lt.year, lt.hour,
-                       lt.minute);
-}
-
-std::string human_duration(Millis d, const std::string& language) {
-    const long long minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
-    const long long days = minutes / (24 * 60);
-    const long long hours = minutes / 60 % 24;
-    const long long mins = minutes % 60;
-    if (minutes < 1)
-        return japanese(language) ? "1分未満" : "under a minute";
-    std::string out;
-    if (japanese(language)) {
-        if (days)
-            out += fmt::format("{}日", days);
-        if (hours)
-            out += fmt::format("{}時間", hours);
-        if (mins)
-            out += fmt::format("{}分", mins);
-        return out;
-    }
-    auto add = [&](long long n, std::string_view unit) {
-        if (!n)
-            return;
-        if (!out.empty())
-            out += ' ';
-        out += fmt::format("{} {}", n, unit);
-    };
-    add(days, days == 1 ? "day" : "days");
-    add(hours, "h");
-    add(mins, "min");
-    return out;
-}
-
 std::string check_words(const CheckConfig* check, const std::string& id,
                         const std::string& language) {
     if (check != nullptr && !check->name.empty())
         return check->name;
-    for (const auto& w : common_checks)
-        if (w.id == id)
-            return std::string(japanese(language) ? w.ja : w.en);
-    return id;
+    return words::common_check(id, language).value_or(id);
 }
 
 nlohmann::json alternatives(const Config& config, const std::string& except,
@@ -156,25 +60,25 @@ nlohmann::json notice_context(const ContextInput& in) {
     nlohmann::json checks = nlohmann::json::array();
     std::string checks_text;
     for (const auto& id : inc.checks) {
-        const std::string words = check_words(find_check(channel, id), id, lang);
-        checks.push_back({{"id", id}, {"name", words}});
+        const std::string name = check_words(find_check(channel, id), id, lang);
+        checks.push_back({{"id", id}, {"name", name}});
         if (!checks_text.empty())
-            checks_text += japanese(lang) ? "、" : ", ";
-        checks_text += words;
+            checks_text += words::japanese(lang) ? "、" : ", ";
+        checks_text += name;
     }
     const TimePoint end = inc.until.value_or(in.now);
     nlohmann::json incident = {
         {"id", inc.id},
         {"severity", std::string(to_string(inc.severity))},
-        {"severity_text", severity_words(inc.severity, lang)},
+        {"severity_text", words::severity_sentence(to_string(inc.severity), lang)},
         {"critical", inc.severity == Severity::critical},
         {"checks", checks},
         {"checks_text", checks_text},
-        {"since", human_time(inc.since, tz, lang)},
+        {"since", words::time(inc.since, tz, lang)},
         {"since_iso", format_local(inc.since, tz)},
-        {"duration", human_duration(std::chrono::duration_cast<Millis>(end - inc.since), lang)},
+        {"duration", words::duration(std::chrono::duration_cast<Millis>(end - inc.since), lang)},
         {"timezone", local_time(inc.since, tz).zone},
-        {"until", inc.until ? human_time(*inc.until, tz, lang) : std::string()},
+        {"until", inc.until ? words::time(*inc.until, tz, lang) : std::string()},
         {"until_iso", inc.until ? format_local(*inc.until, tz) : std::string()},
     };
     nlohmann::json alts = alternatives(config, inc.channel, in.counters);
@@ -195,11 +99,11 @@ nlohmann::json notice_context(const ContextInput& in) {
           {"name", channel && !channel->name.empty() ? channel->name : inc.channel},
           {"url", channel ? channel->url : std::string()}}},
         {"incident", incident},
-        {"next_update", in.next_update ? human_time(*in.next_update, tz, lang) : std::string()},
+        {"next_update", in.next_update ? words::time(*in.next_update, tz, lang) : std::string()},
         {"has_alternatives", !alts.empty()},
         {"alternatives", alts},
         {"message", in.message},
-        {"now", human_time(in.now, tz, lang)},
+        {"now", words::time(in.now, tz, lang)},
         {"now_iso", format_local(in.now, tz)},
     };
     return ctx;

@@ -25,14 +25,12 @@ struct ContextInput {
     std::string message;                       // --message, or empty
 };
 
+// The JSON object a notice template renders: shop, channel, incident (its times and
+// duration in words::), next_update, alternatives, message, now. Never throws on content.
 nlohmann::json notice_context(const ContextInput& in);
 
-// "2026年6月4日 12:00" (ja) or "4 June 2026 12:00" (other languages), in `tz`.
-std::string human_time(TimePoint t, const std::string& tz, const std::string& language);
-// "1時間5分" (ja) or "1 h 5 min"; under a minute: "1分未満" / "under a minute".
-std::string human_duration(Millis d, const std::string& language);
 // A check's name for customers: its `name`, else a word for a common id
-// (top, cart, checkout, login, search, product, api, platform …), else the id.
+// (words::common_check), else the id.
 std::string check_words(const CheckConfig* check, const std::string& id,
                         const std::string& language);
 

@@ -4,7 +4,10 @@
 // statuspage target (lib/announce/targets/statuspage.cpp) builds the snapshot.
 //
 // Files, all UTF-8:
-//   index.html   for people: self-contained (inline CSS, no script, no external
+//   index.html   for people, from the Mustache templates and words in
+//                share/templates/site/ (a shop's own templates/site/ overrides them
+//                file by file, its words.<language>.json word by word):
+//                self-contained (inline CSS, no script, no external
 //                resource, a Content-Security-Policy that forbids both), readable
 //                on a phone; every state shown in words and a symbol, not colour alone;
 //                labels in Japanese when language is "ja", else English.
@@ -88,6 +91,8 @@ struct SiteSnapshot {
     std::vector<SiteChannel> channels;
     std::vector<SiteIncident>
         incidents; // open ones and those active in the last 90 days (any order)
+    std::optional<std::filesystem::path>
+        templates; // the shop's template directory ([shop] templates), holding site/
 };
 
 struct SiteFiles {
@@ -96,9 +101,10 @@ struct SiteFiles {
     std::string feed_atom;
 };
 
-// The three files for a snapshot. Pure but for the clock-free time formatting,
-// which applies the zone through TZ (restored before returning). Never throws
-// on any text content: every string is escaped for where it goes.
+// The three files for a snapshot. Pure but for reading the templates, and the
+// time formatting, which applies the zone through TZ (restored before returning).
+// Never throws on any text content: every string is escaped for where it goes.
+// Throws config_error when a shop's own site template or words file is broken.
 SiteFiles render_status_site(const SiteSnapshot& snapshot);
 
 // Writes index.html, status.json and feed.atom into `dir` (created with its parents

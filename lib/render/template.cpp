@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -60,7 +61,10 @@ Data to_data(const nlohmann::json& j) {
 // number as a list index, so "{{alternatives.0.url}}" names the first alternative.
 class IndexingContext final : public kainjow::mustache::basic_context<std::string> {
   public:
-    explicit IndexingContext(const Data* root) { items_.push_back(root); }
+    explicit IndexingContext(const Data* root, const PartialLookup* partials = nullptr)
+        : partials_(partials) {
+        items_.push_back(root);
+    }
     void push(const Data* d) override { items_.insert(items_.begin(), d); }
     void pop() override { items_.erase(items_.begin()); }
 
@@ -88,7 +92,16 @@ class IndexingContext final : public kainjow::mustache::basic_context<std::strin
         }
         return nullptr;
     }
-    const Data* get_partial(const std::string&) const override { return nullptr; }
+    const Data* get_partial(const std::string& name) const override {
+        if (partials_ == nullptr || !*partials_)
+            return nullptr;
+        if (const auto it = partial_cache_.find(name); it != partial_cache_.end())
+            return &it->second;
+        const auto found = (*partials_)(name);
+        if (!found)
+            return nullptr;
+        return &partial_cache_.emplace(name, Data{found->source}).first->second;
+    }
 
   private:
     static const Data* step(const Data* v, std::string_view part) {
@@ -105,6 +118,9 @@ class IndexingContext final : public kainjow::mustache::basic_context<std::strin
         return nullptr;
     }
     std::vector<const Data*> items_;
+    const PartialLookup* partials_ = nullptr;
+    // kainjow keeps a pointer to the partial's data while it renders it.
+    mutable std::map<std::string, Data> partial_cache_;
 };
 
 std::optional<std::string> read_file(const std::filesystem::path& p) {
@@ -128,6 +144,24 @@ std::optional<std::string> builtin_template(const std::string& relative) {
         if (embedded::templates[i].first == relative)
             return std::string(embedded::templates[i].second);
     }
+    return std::nullopt;
+}
+
+std::optional<Template> find_site_file(const std::optional<std::filesystem::path>& shop_dir,
+                                       const std::string& file) {
+    if (!safe_name(file))
+        return std::nullopt;
+    std::vector<std::filesystem::path> dirs;
+    if (shop_dir)
+        dirs.push_back(*shop_dir / "site");
+    dirs.push_back(std::filesystem::path(SHOPKIT_DATADIR) / "templates" / "site");
+    for (const auto& dir : dirs) {
+        const auto p = dir / file;
+        if (auto text = read_file(p))
+            return Template{std::move(*text), p.string()};
+    }
+    if (auto text = builtin_template("site/" + file))
+        return Template{std::move(*text), "builtin:site/" + file};
     return std::nullopt;
 }
 
@@ -170,6 +204,46 @@ std::string render_template(const Template& tmpl, const nlohmann::json& context,
         m.set_custom_escape([](const std::string& s) { return s; });
     const Data data = to_data(context);
     IndexingContext ctx{&data};
+    std::string out = m.render(ctx);
+    if (!m.is_valid())
+        throw config_error(fmt::format("{}: {}", tmpl.path, m.error_message()));
+    return out;
+}
+
+std::string render_html_page(const Template& tmpl, const nlohmann::json& context,
+                             const PartialLookup& partial) {
+    kainjow::mustache::mustache m{tmpl.source};
+    if (!m.is_valid())
+        throw config_error(fmt::format("{}: {}", tmpl.path, m.error_message()));
+    // As the page always wrote it: &#39; is HTML 4 too, where &apos; is not.
+    m.set_custom_escape([](const std::string& s) {
+        std::string out;
+        out.reserve(s.size() + s.size() / 8);
+        for (const char c : s) {
+            switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+            }
+        }
+        return out;
+    });
+    const Data data = to_data(context);
+    IndexingContext ctx{&data, &partial};
     std::string out = m.render(ctx);
     if (!m.is_valid())
         throw config_error(fmt::format("{}: {}", tmpl.path, m.error_message()));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,20 @@ Template find_template(const TemplateSearch& search, const std::string& event,
 // "{{alternatives.0.url}}" indexes arrays. Throws config_error "PATH: why" on a
 // template syntax error.
 std::string render_template(const Template& tmpl, const nlohmann::json& context, bool html = false);
+
+// A file of the status page (share/templates/site/<file>, e.g. "index.html.mustache" or
+// "words.ja.json"): the shop's <shop_dir>/site/<file>, else the installed one, else the
+// built-in copy. nullopt when none exists or `file` is not a plain file name.
+std::optional<Template> find_site_file(const std::optional<std::filesystem::path>& shop_dir,
+                                       const std::string& file);
+
+// Where {{> name}} finds its text; nullopt renders the partial as nothing.
+using PartialLookup = std::function<std::optional<Template>(const std::string& name)>;
+
+// Renders an HTML page: every {{value}} HTML-escaped (' as &#39;), {{> name}} from
+// `partial`. Throws config_error "PATH: why" on a syntax error (in a partial too).
+std::string render_html_page(const Template& tmpl, const nlohmann::json& context,
+                             const PartialLookup& partial);
 
 // The built-in copy of share/templates/<relative> (e.g. "ja/opened.mustache"), if shipped.
 std::optional<std::string> builtin_template(const std::string& relative);

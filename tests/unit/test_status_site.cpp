@@ -484,3 +484,33 @@ TEST_CASE("status_site: the statuspage target needs a dir, and a write failure i
     CHECK(r.outcome == SendResult::Outcome::retry);
     CHECK(r.error.find("plain") != std::string::npos);
 }
+
+TEST_CASE("status_site: durations read as in the notices") {
+    SiteSnapshot s = sample();
+    s.language = "en";
+    s.incidents[1].until = s.incidents[1].since + std::chrono::seconds(59);
+    CHECK(render_status_site(s).index_html.find(" (under a minute)</dd>") != std::string::npos);
+    s.incidents[1].until = s.incidents[1].since + std::chrono::hours(25) + std::chrono::minutes(5);
+    CHECK(render_status_site(s).index_html.find(" (1 day 1 h 5 min)</dd>") != std::string::npos);
+}
+
+TEST_CASE("status_site: a shop's own site templates and words replace the built-in ones") {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path() / "site");
+    std::ofstream(dir.path() / "site" / "words.en.json") << R"({"all_good": "Open for business"})";
+    std::ofstream(dir.path() / "site" / "badge.mustache")
+        << "<b class=\"b-{{state.class}}\">{{state.word}}</b>";
+    SiteSnapshot s = sample();
+    s.language = "en";
+    s.templates = dir.path();
+    for (auto& ch : s.channels)
+        for (auto& c : ch.checks)
+            c.state = State::up;
+    s.incidents.erase(s.incidents.begin());
+    const std::string h = render_status_site(s).index_html;
+    CHECK(h.find("Open for business") != std::string::npos);
+    CHECK(h.find("<b class=\"b-up\">Operational</b>") != std::string::npos);
+    CHECK(h.find("Past 90 days") != std::string::npos); // the other words still built in
+    std::ofstream(dir.path() / "site" / "words.en.json") << "[1]";
+    CHECK_THROWS_AS(render_status_site(s), Error);
+}

@@ -129,3 +129,35 @@ TEST_CASE("template: shipped X and Bluesky notices fit their limits even for a l
         }
     }
 }
+
+TEST_CASE("template: status page files come from the shop's site/, else built in") {
+    TempDir dir;
+    CHECK(find_site_file(std::nullopt, "index.html.mustache")->path ==
+          "builtin:site/index.html.mustache");
+    CHECK(find_site_file(std::nullopt, "words.ja.json"));
+    CHECK_FALSE(find_site_file(dir.path(), "nothing.mustache"));
+    CHECK_FALSE(find_site_file(dir.path(), "../ja/opened.mustache"));
+    std::filesystem::create_directory(dir.path() / "site");
+    std::ofstream(dir.path() / "site" / "badge.mustache") << "shop badge";
+    const auto own = find_site_file(dir.path(), "badge.mustache");
+    REQUIRE(own);
+    CHECK(own->source == "shop badge");
+    CHECK(own->path == (dir.path() / "site" / "badge.mustache").string());
+}
+
+TEST_CASE("template: an HTML page escapes every value, quotes too, and includes partials") {
+    const Template t{"<p title=\"{{a}}\">{{> part}}</p>{{> missing}}", "page"};
+    const PartialLookup partial = [](const std::string& name) -> std::optional<Template> {
+        if (name == "part")
+            return Template{"{{#list}}[{{.}}]{{/list}}", "part"};
+        return std::nullopt;
+    };
+    const nlohmann::json ctx = {{"a", "x\"y'z"}, {"list", {"<b>", "&"}}};
+    CHECK(render_html_page(t, ctx, partial) ==
+          "<p title=\"x&quot;y&#39;z\">[&lt;b&gt;][&amp;]</p>");
+    const Template broken{"{{> part}}", "page"};
+    const PartialLookup bad = [](const std::string&) -> std::optional<Template> {
+        return Template{"{{#open}}", "part"};
+    };
+    CHECK_THROWS_AS(render_html_page(broken, ctx, bad), Error);
+}

@@ -174,6 +174,7 @@ class StatuspageTarget : public Target {
         s.language = cfg.shop.language;
         s.timezone = cfg.shop.timezone;
         s.site_url = site_url_;
+        s.templates = cfg.shop.templates;
         s.generated = at;
 
         std::map<CheckKey, CheckCounter> counters;

@@ -1,0 +1,104 @@
+#include "lib/render/status_model.hpp"
+
+#include <fmt/core.h>
+#include <openssl/evp.h>
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace shopkit::status {
+
+namespace {
+
+// A name-based (version 5, SHA-1) UUID: the same name always gives the same id.
+std::string uuid5(std::string_view name) {
+    // The URL namespace of RFC 4122, appendix C.
+    static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+                                         0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+    std::string input(reinterpret_cast<const char*>(ns), 16);
+    input += name;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(input.data(), input.size(), md, &len, EVP_sha1(), nullptr);
+    md[6] = static_cast<unsigned char>((md[6] & 0x0f) | 0x50);
+    md[8] = static_cast<unsigned char>((md[8] & 0x3f) | 0x80);
+    std::string out = "urn:uuid:";
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out += '-';
+        out += fmt::format("{:02x}", md[i]);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string render_feed(const Site& site) {
+    const SiteSnapshot& s = site.s;
+    struct Entry {
+        const SiteIncident* inc;
+        const SiteUpdate* up;
+    };
+    std::vector<Entry> entries;
+    for (const auto& inc : s.incidents)
+        for (const auto& u : inc.updates)
+            entries.push_back({&inc, &u});
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const Entry& a, const Entry& b) { return a.up->time > b.up->time; });
+
+    pugi::xml_document doc;
+    auto decl = doc.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    decl.append_attribute("encoding") = "utf-8";
+    auto feed = doc.append_child("feed");
+    feed.append_attribute("xmlns") = "http://www.w3.org/2005/Atom";
+    feed.append_attribute("xml:lang") = site.language.c_str();
+    const std::string base = base_url(s);
+    auto text_el = [](pugi::xml_node parent, const char* name, const std::string& value) {
+        auto el = parent.append_child(name);
+        el.append_child(pugi::node_pcdata).set_value(value.c_str());
+        return el;
+    };
+    text_el(feed, "id", uuid5("shopkit-status-feed:" + (base.empty() ? s.shop_name : base)));
+    text_el(feed, "title", s.shop_name + word(site, "status_suffix"));
+    text_el(feed, "updated", iso(site, entries.empty() ? s.generated : entries.front().up->time));
+    auto link = feed.append_child("link");
+    link.append_attribute("rel") = "alternate";
+    link.append_attribute("type") = "text/html";
+    link.append_attribute("href") = (base + "index.html").c_str();
+    if (!base.empty()) {
+        auto self = feed.append_child("link");
+        self.append_attribute("rel") = "self";
+        self.append_attribute("type") = "application/atom+xml";
+        self.append_attribute("href") = (base + "feed.atom").c_str();
+    }
+    auto author = feed.append_child("author");
+    text_el(author, "name", s.shop_name.empty() ? "shop" : s.shop_name);
+    if (http_url(s.shop_url))
+        text_el(author, "uri", s.shop_url);
+    text_el(feed, "generator", "shopkit");
+    for (const auto& e : entries) {
+        auto entry = feed.append_child("entry");
+        text_el(entry, "id",
+                e.up->id.empty() ? uuid5("shopkit-status-update:" + e.inc->id + ":" +
+                                         format_utc(e.up->time) + ":" + e.up->event)
+                                 : e.up->id);
+        text_el(entry, "title", e.up->title.empty() ? incident_title(site, *e.inc) : e.up->title);
+        text_el(entry, "updated", iso(site, e.up->time));
+        text_el(entry, "published", iso(site, e.up->time));
+        auto l = entry.append_child("link");
+        l.append_attribute("rel") = "alternate";
+        l.append_attribute("type") = "text/html";
+        l.append_attribute("href") = (base + "index.html#incident-" + e.inc->id).c_str();
+        auto cat = entry.append_child("category");
+        cat.append_attribute("term") = e.up->event.c_str();
+        auto content = text_el(entry, "content", e.up->text.empty() ? e.up->title : e.up->text);
+        content.append_attribute("type") = "text";
+    }
+    std::ostringstream os;
+    doc.save(os, "  ", pugi::format_default, pugi::encoding_utf8);
+    return os.str();
+}
+
+} // namespace shopkit::status
