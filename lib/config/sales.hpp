@@ -1,0 +1,38 @@
+// [[maintenance]] and [sales] of shopkit.toml(5): planned windows, and what an
+// hour of selling is worth.
+#pragma once
+
+#include "lib/core/clock.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shopkit {
+
+// One [[maintenance]] window, [start, end).
+struct MaintenanceConfig {
+    std::string channel; // empty = every channel
+    TimePoint start;
+    TimePoint end;
+    std::string reason;
+};
+
+// One [[sales.event]]: a sale from start to end that multiplies hourly sales.
+struct SalesEvent {
+    std::string name;
+    TimePoint start;
+    TimePoint end;
+    double multiplier = 1.0;
+};
+
+// [sales]: the currency, typical sales per hour (0:00 first), orders and events.
+struct SalesConfig {
+    std::string currency = "JPY";
+    std::vector<double> hourly; // 24 values, or empty
+    std::optional<std::filesystem::path> orders_csv;
+    std::vector<SalesEvent> events;
+};
+
+} // namespace shopkit

@@ -1,0 +1,30 @@
+// [[target]] of shopkit.toml(5): the places notices go.
+#pragma once
+
+#include "lib/core/secret.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shopkit {
+
+// A place to announce. Kind-specific keys are kept as strings in `params`;
+// secret keys (NAME_env / NAME_file) in `secrets` under NAME.
+struct TargetConfig {
+    std::string id;
+    std::string kind;
+    std::string audience = "staff"; // staff | customers
+    std::optional<std::string> api_base;
+    std::vector<std::string> channels;   // empty = all
+    std::vector<std::string> severities; // empty = all
+    bool hold = false;
+    std::optional<std::string> template_name;
+    std::map<std::string, std::string>
+        params; // e.g. "page_id" -> "123", "segments" -> JSON array text
+    std::map<std::string, SecretRef> secrets; // e.g. "token" -> SecretRef
+    std::string where;
+};
+
+} // namespace shopkit
