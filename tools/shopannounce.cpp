@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
             options.hold = hold;
             options.targets = targets;
             if (!event.empty()) {
-                options.event = event;
+                options.event = event_from_string(event);
                 options.channel = channel;
                 options.message = message;
             }

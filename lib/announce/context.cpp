@@ -84,10 +84,10 @@ nlohmann::json notice_context(const ContextInput& in) {
     nlohmann::json alts = alternatives(config, inc.channel, in.counters);
     nlohmann::json ctx = {
         {"event", in.event},
-        {"opened", in.event == "opened"},
-        {"updated", in.event == "updated"},
-        {"resolved", in.event == "resolved"},
-        {"maintenance", in.event == "maintenance"},
+        {"opened", in.event == Event::opened},
+        {"updated", in.event == Event::updated},
+        {"resolved", in.event == Event::resolved},
+        {"maintenance", in.event == Event::maintenance},
         {"shop",
          {{"name", config.shop.name},
           {"contact", config.shop.contact},

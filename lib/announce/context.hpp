@@ -18,7 +18,7 @@ namespace shopkit {
 struct ContextInput {
     const Config* config = nullptr;
     Incident incident;
-    std::string event; // opened | updated | resolved | maintenance
+    Event event = Event::opened;
     TimePoint now{};
     std::optional<TimePoint> next_update;
     std::map<CheckKey, CheckCounter> counters; // current check states, for the alternatives

@@ -29,9 +29,9 @@ std::string outbox_owner() {
 }
 
 bool claimable(const OutboxRow& row, TimePoint now) {
-    if (row.state == "pending")
+    if (row.state == OutboxState::pending)
         return !row.next_attempt || *row.next_attempt <= now;
-    if (row.state != "sending")
+    if (row.state != OutboxState::sending)
         return false;
     if (!row.lease_until || *row.lease_until <= now)
         return true;

@@ -15,7 +15,8 @@ const OutboxRow* find_row(const std::vector<OutboxRow>& rows, const std::string&
 }
 
 bool unsent(const OutboxRow& r) {
-    return r.state == "held" || r.state == "pending" || r.state == "failed";
+    return r.state == OutboxState::held || r.state == OutboxState::pending ||
+           r.state == OutboxState::failed;
 }
 
 } // namespace
@@ -31,9 +32,8 @@ bool target_accepts(const TargetConfig& target, const Incident& incident, Severi
     if (!target.channels.empty() && std::find(target.channels.begin(), target.channels.end(),
                                               incident.channel) == target.channels.end())
         return false;
-    if (!target.severities.empty() &&
-        std::find(target.severities.begin(), target.severities.end(),
-                  std::string(to_string(worst))) == target.severities.end())
+    if (!target.severities.empty() && std::find(target.severities.begin(), target.severities.end(),
+                                                worst) == target.severities.end())
         return false;
     return true;
 }
@@ -53,48 +53,49 @@ PolicyDecision decide(const TargetConfig& target, const PolicyConfig& policy,
     for (const auto& r : rows)
         first_told = std::min(first_told, r.created);
 
-    if (target.audience == "staff") {
+    if (target.audience == Audience::staff) {
         if (!opened && (!resolved || fresh_end))
-            d.due.push_back({"opened", "opened"});
+            d.due.push_back({Event::opened, "opened"});
         for (std::size_t i = 0; i < events.size(); ++i) {
             const auto& e = events[i];
-            if (e.event != "updated" || e.time < first_told)
+            if (e.event != Event::updated || e.time < first_told)
                 continue;
             const std::string name = fmt::format("updated-{}", i);
             if (!find_row(rows, name))
-                d.due.push_back({"updated", name});
+                d.due.push_back({Event::updated, name});
         }
         if (resolved && fresh_end && !find_row(rows, "resolved"))
-            d.due.push_back({"resolved", "resolved"});
+            d.due.push_back({Event::resolved, "resolved"});
         return d;
     }
 
     // Customers.
     if (resolved) {
         for (const auto& r : rows)
-            if (r.event != "resolved" && unsent(r))
+            if (r.event != Event::resolved && unsent(r))
                 d.drop.push_back(r.id);
-        if (opened && opened->state == "sent" && fresh_end && !find_row(rows, "resolved"))
-            d.due.push_back({"resolved", "resolved"});
+        if (opened && opened->state == OutboxState::sent && fresh_end &&
+            !find_row(rows, "resolved"))
+            d.due.push_back({Event::resolved, "resolved"});
         return d;
     }
     if (!opened) {
         if (now - incident.since >= policy.customer_delay || worst == Severity::critical)
-            d.due.push_back({"opened", "opened"});
+            d.due.push_back({Event::opened, "opened"});
         return d;
     }
-    if (opened->state != "sent")
+    if (opened->state != OutboxState::sent)
         return d;
     // A change of severity is news at once.
     bool changed = false;
     for (std::size_t i = 1; i < events.size(); ++i) {
         const auto& e = events[i];
-        if (e.event != "updated" || e.time < opened->created ||
+        if (e.event != Event::updated || e.time < opened->created ||
             e.incident.severity == events[i - 1].incident.severity)
             continue;
         const std::string name = fmt::format("updated-{}", i);
         if (!find_row(rows, name)) {
-            d.due.push_back({"updated", name});
+            d.due.push_back({Event::updated, name});
             changed = true;
         }
     }
@@ -106,7 +107,7 @@ PolicyDecision decide(const TargetConfig& target, const PolicyConfig& policy,
         for (const auto& r : rows)
             last = std::max(last, r.created);
         if (now - last >= policy.update_every)
-            d.due.push_back({"updated", fmt::format("update-{}", rows.size())});
+            d.due.push_back({Event::updated, fmt::format("update-{}", rows.size())});
     }
     return d;
 }

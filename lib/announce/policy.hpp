@@ -17,8 +17,8 @@
 namespace shopkit {
 
 struct DueNotice {
-    std::string event; // opened | updated | resolved
-    std::string name;  // the outbox row's name: "opened", "updated-3", "update-2", "resolved"
+    Event event = Event::opened; // opened | updated | resolved
+    std::string name; // the outbox row's name: "opened", "updated-3", "update-2", "resolved"
 };
 
 struct PolicyDecision {

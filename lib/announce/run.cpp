@@ -111,7 +111,7 @@ struct Run {
     }
 
     // A new outbox row for this target, rendered now: what is queued is what goes out.
-    OutboxRow render_row(const TargetConfig& t, const Incident& incident, const std::string& event,
+    OutboxRow render_row(const TargetConfig& t, const Incident& incident, Event event,
                          const std::string& name) {
         ContextInput in;
         in.config = &config;
@@ -123,14 +123,17 @@ struct Run {
         in.message = opt.message;
         const Json context = notice_context(in);
         TemplateSearch search{config.shop.templates, config.shop.language};
-        const Template tmpl = find_template(search, event, t.template_name.value_or(t.kind));
+        const Template tmpl =
+            find_template(search, std::string(to_string(event)), t.template_name.value_or(t.kind));
         OutboxRow row;
         row.incident = incident.id;
         row.event = event;
         row.name = name;
         row.target = t.id;
         row.audience = t.audience;
-        row.state = t.audience == "customers" && (opt.hold || t.hold) ? "held" : "pending";
+        row.state = t.audience == Audience::customers && (opt.hold || t.hold)
+                        ? OutboxState::held
+                        : OutboxState::pending;
         row.key = new_uuid();
         row.created = now;
         row.text = trim(render_template(tmpl, context));
@@ -183,7 +186,7 @@ struct Run {
             j["remote_id"] = row.remote_id;
         if (!row.error.empty())
             j["error"] = redact(row.error);
-        if (row.state == "pending" && row.next_attempt)
+        if (row.state == OutboxState::pending && row.next_attempt)
             j["next_attempt"] = format_local(*row.next_attempt, config.shop.timezone);
         return j;
     }
@@ -232,17 +235,17 @@ struct Run {
         const auto known = state->incident(e.incident.id);
         if (!known) {
             IncidentEvent opened = e;
-            opened.event = "opened";
+            opened.event = Event::opened;
             opened.incident.until.reset();
-            opened.time = e.event == "opened" ? e.time : e.incident.since;
+            opened.time = e.event == Event::opened ? e.time : e.incident.since;
             state->record_event(opened);
-            if (e.event != "opened")
+            if (e.event != Event::opened)
                 state->record_event(e);
             return;
         }
-        if (e.event == "resolved" && !known->until)
+        if (e.event == Event::resolved && !known->until)
             state->record_event(e);
-        else if (e.event == "updated" && !known->until &&
+        else if (e.event == Event::updated && !known->until &&
                  (known->severity != e.incident.severity || known->checks != e.incident.checks))
             state->record_event(e);
     }
@@ -298,7 +301,7 @@ struct Run {
                         continue;
                     }
                     OutboxRow row = render_row(t, incident, due.event, due.name);
-                    if (state->enqueue(row) && row.state == "held")
+                    if (state->enqueue(row) && row.state == OutboxState::held)
                         sink.record(announcement(row, "held"));
                 }
             }
@@ -309,9 +312,10 @@ struct Run {
         if (opt.dry_run)
             return;
         auto row = state->outbox_row(id);
-        if (!row || (row->state != "held" && row->state != "pending" && row->state != "failed"))
+        if (!row || (row->state != OutboxState::held && row->state != OutboxState::pending &&
+                     row->state != OutboxState::failed))
             return;
-        row->state = "dropped";
+        row->state = OutboxState::dropped;
         row->finished = now;
         row->error = "the incident ended before this notice went out";
         state->update_outbox(*row);
@@ -331,11 +335,11 @@ struct Run {
                 open = it->second;
         }
         Incident incident;
-        if (open && *opt.event != "maintenance") {
+        if (open && *opt.event != Event::maintenance) {
             incident = *open;
         } else {
             incident.id = fmt::format("{}-{}-{}", channel,
-                                      *opt.event == "maintenance" ? "maintenance" : "manual",
+                                      *opt.event == Event::maintenance ? "maintenance" : "manual",
                                       compact_utc(now));
             incident.channel = channel;
             incident.severity = Severity::major;
@@ -343,9 +347,10 @@ struct Run {
         }
         // A person says it is over: the notice reads as a recovery now, whatever
         // shopcheck will conclude on its next run.
-        if (*opt.event == "resolved" && !incident.until)
+        if (*opt.event == Event::resolved && !incident.until)
             incident.until = now;
-        const std::string name = fmt::format("manual-{}-{}", *opt.event, compact_utc(now));
+        const std::string name =
+            fmt::format("manual-{}-{}", to_string(*opt.event), compact_utc(now));
         for (const auto& t : config.targets) {
             if (!selected(t) ||
                 (!t.channels.empty() &&
@@ -356,7 +361,7 @@ struct Run {
                 continue;
             }
             OutboxRow row = render_row(t, incident, *opt.event, name);
-            if (state->enqueue(row) && row.state == "held")
+            if (state->enqueue(row) && row.state == OutboxState::held)
                 sink.record(announcement(row, "held"));
         }
     }
@@ -368,7 +373,7 @@ struct Run {
             const Notice n = notice_of(row);
             Json rec = announcement(row, "dry-run");
             rec["kind"] = p.target->kind;
-            if (row.state == "held")
+            if (row.state == OutboxState::held)
                 rec["hold"] = true;
             if (auto why = t.refuse(n)) {
                 rec["result"] = "refused";
@@ -385,21 +390,21 @@ struct Run {
         std::vector<OutboxRow> claimed;
         const std::string owner = outbox_owner();
         state->transaction([&] {
-            for (auto& r : state->outbox_in_states({"pending", "sending"})) {
+            for (auto& r : state->outbox_in_states({OutboxState::pending, OutboxState::sending})) {
                 if (only && r.id != *only)
                     continue;
                 const TargetConfig* t = target_config(r.target);
                 if (t != nullptr && !selected(*t))
                     continue;
                 if (!claimable(r, now)) {
-                    if (r.state == "pending") {
+                    if (r.state == OutboxState::pending) {
                         // Waits for its retry time: still queued.
                         sink.record(announcement(r, "waiting"));
                         worse(exit_status::tempfail);
                     }
                     continue;
                 }
-                r.state = "sending";
+                r.state = OutboxState::sending;
                 r.owner = owner;
                 r.lease_until = now + (t ? lease_for(*t) : Millis(std::chrono::minutes(15)));
                 r.attempts += 1;
@@ -444,19 +449,19 @@ struct Run {
         std::string label;
         switch (result.outcome) {
         case SendResult::Outcome::sent:
-            row.state = "sent";
+            row.state = OutboxState::sent;
             row.finished = done;
             row.next_attempt.reset();
             label = "sent";
             break;
         case SendResult::Outcome::retry:
-            row.state = "pending";
+            row.state = OutboxState::pending;
             row.next_attempt = next_attempt_after(row.attempts, result.retry_after, done);
             label = "retry";
             worse(exit_status::tempfail);
             break;
         case SendResult::Outcome::failed:
-            row.state = "failed";
+            row.state = OutboxState::failed;
             row.finished = done;
             label = "failed";
             worse(exit_status::tempfail);
@@ -474,10 +479,11 @@ struct Run {
     // ---- looking after the outbox ----
 
     void list_pending() {
-        for (const auto& r : state->outbox_in_states({"held", "pending", "sending", "failed"})) {
+        for (const auto& r : state->outbox_in_states({OutboxState::held, OutboxState::pending,
+                                                      OutboxState::sending, OutboxState::failed})) {
             if (const auto* t = target_config(r.target); t && !selected(*t))
                 continue;
-            Json rec = announcement(r, r.state);
+            Json rec = announcement(r, std::string(to_string(r.state)));
             rec["type"] = "outbox";
             rec["state"] = r.state;
             rec["text"] = r.text;
@@ -486,14 +492,14 @@ struct Run {
         }
     }
 
-    OutboxRow row_for(std::int64_t id, std::initializer_list<std::string_view> states,
+    OutboxRow row_for(std::int64_t id, std::initializer_list<OutboxState> states,
                       const char* action) {
         auto row = state->outbox_row(id);
         if (!row)
             throw usage_error(fmt::format("{} {}: no such notice in the outbox", action, id));
         if (std::find(states.begin(), states.end(), row->state) == states.end())
-            throw usage_error(fmt::format("{} {}: the notice is {}, not {}", action, id, row->state,
-                                          *states.begin()));
+            throw usage_error(fmt::format("{} {}: the notice is {}, not {}", action, id,
+                                          to_string(row->state), to_string(*states.begin())));
         return *row;
     }
 };
@@ -502,9 +508,11 @@ struct Run {
 
 IncidentEvent incident_from_record(const Json& r, TimePoint now) {
     IncidentEvent e;
-    e.event = required_string(r, "event");
-    if (e.event != "opened" && e.event != "updated" && e.event != "resolved")
-        throw data_error(fmt::format("incident record: unknown event \"{}\"", e.event));
+    const std::string event = required_string(r, "event");
+    const auto kind = event_from_string(event);
+    if (!kind || *kind == Event::maintenance)
+        throw data_error(fmt::format("incident record: unknown event \"{}\"", event));
+    e.event = *kind;
     e.incident.id = required_string(r, "id");
     e.incident.channel = required_string(r, "channel");
     const std::string sev = r.contains("severity") && r["severity"].is_string()
@@ -524,7 +532,7 @@ IncidentEvent incident_from_record(const Json& r, TimePoint now) {
         }
     }
     e.incident.since = required_time(r, "since");
-    if (e.event == "resolved")
+    if (e.event == Event::resolved)
         e.incident.until = r.contains("until") ? required_time(r, "until") : now;
     e.time = r.contains("time") ? required_time(r, "time") : now;
     return e;
@@ -566,9 +574,10 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
     }
     if (options.discard) {
         store->transaction([&] {
-            OutboxRow row =
-                run.row_for(*options.discard, {"held", "pending", "failed"}, "--discard");
-            row.state = "discarded";
+            OutboxRow row = run.row_for(
+                *options.discard, {OutboxState::held, OutboxState::pending, OutboxState::failed},
+                "--discard");
+            row.state = OutboxState::discarded;
             row.finished = run.now;
             store->update_outbox(row);
             sink.record(run.announcement(row, "discarded"));
@@ -577,8 +586,9 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
     }
     if (options.approve) {
         store->transaction([&] {
-            OutboxRow row = run.row_for(*options.approve, {"held", "failed"}, "--approve");
-            row.state = "pending";
+            OutboxRow row = run.row_for(*options.approve, {OutboxState::held, OutboxState::failed},
+                                        "--approve");
+            row.state = OutboxState::pending;
             row.next_attempt.reset();
             row.finished.reset();
             store->update_outbox(row);

@@ -27,7 +27,7 @@ struct AnnounceOptions {
     bool hold = false;                // customer notices wait for --approve
     std::vector<std::string> targets; // only these target ids (empty = all)
     // A notice a person asks for now (--event, --channel, --message).
-    std::optional<std::string> event;
+    std::optional<Event> event;
     std::optional<std::string> channel;
     std::string message;
     // Looking after the outbox.

@@ -27,12 +27,12 @@ class StateStore;
 struct Notice {
     std::int64_t outbox_id = 0; // the outbox row (0 in --dry-run)
     std::string incident;       // incident id
-    std::string event;          // opened | updated | resolved | maintenance
-    std::string target;         // target id
-    std::string key;            // a UUID, the same on every attempt of this row
-    int attempt = 1;            // 1 on the first try
-    std::string subject;        // the rendered text's first line
-    std::string text;           // the rendered text (template output, trimmed)
+    Event event = Event::opened;
+    std::string target;  // target id
+    std::string key;     // a UUID, the same on every attempt of this row
+    int attempt = 1;     // 1 on the first try
+    std::string subject; // the rendered text's first line
+    std::string text;    // the rendered text (template output, trimmed)
     // The template and its variables, for targets that render again per
     // recipient (e-mail: {{customer.name}}) or as HTML (statuspage).
     std::string template_source;

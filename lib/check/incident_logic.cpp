@@ -115,20 +115,20 @@ std::optional<IncidentEvent> assess_channel(const std::string& channel,
             if (is_failing(c.state) && c.first_fail && *c.first_fail < inc.since)
                 inc.since = *c.first_fail;
         inc.id = incident_id(channel, inc.since);
-        return IncidentEvent{"opened", std::move(inc), now};
+        return IncidentEvent{Event::opened, std::move(inc), now};
     }
 
     if (!severity) {
         Incident inc = *open;
         inc.until = now;
-        return IncidentEvent{"resolved", std::move(inc), now};
+        return IncidentEvent{Event::resolved, std::move(inc), now};
     }
 
     if (*severity != open->severity || affected != open->checks) {
         Incident inc = *open;
         inc.severity = *severity;
         inc.checks = std::move(affected);
-        return IncidentEvent{"updated", std::move(inc), now};
+        return IncidentEvent{Event::updated, std::move(inc), now};
     }
     return std::nullopt;
 }

@@ -99,7 +99,7 @@ void write_text(std::ostream& out, const RunOutcome& o, bool color) {
         std::string checks;
         for (const auto& c : e.incident.checks)
             checks += (checks.empty() ? "" : ", ") + c;
-        out << "incident " << e.incident.id << ' ' << e.event << " ("
+        out << "incident " << e.incident.id << ' ' << to_string(e.event) << " ("
             << to_string(e.incident.severity) << ")" << (checks.empty() ? "" : ": " + checks)
             << '\n';
     }
@@ -189,7 +189,7 @@ void write_nagios(std::ostream& out, const RunOutcome& o, const Config& config) 
             out << r.channel << '/' << r.check << ": " << to_string(r.state) << " - "
                 << detail_of(r) << '\n';
     for (const auto& e : o.events)
-        out << "incident " << e.incident.id << ' ' << e.event << " ("
+        out << "incident " << e.incident.id << ' ' << to_string(e.event) << " ("
             << to_string(e.incident.severity) << ")\n";
 }
 
@@ -273,7 +273,7 @@ std::vector<std::string> describe_run(const RunOutcome& o, int level) {
     lines.push_back(o.state_kept ? "state: " + o.state_path.string()
                                  : std::string("state: none kept (thresholds off)"));
     for (const auto& e : o.events)
-        lines.push_back("incident " + e.incident.id + " " + e.event);
+        lines.push_back("incident " + e.incident.id + " " + std::string(to_string(e.event)));
     if (level < 2)
         return lines;
     for (const auto& r : o.results) {

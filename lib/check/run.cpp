@@ -93,13 +93,13 @@ void keep_state(const Config& config, const RunOptions& options,
             auto event = assess_channel(channel->id, by_channel[channel->id], current,
                                         in_maintenance(config, channel->id, now), now);
             if (event) {
-                if (event->event == "opened")
+                if (event->event == Event::opened)
                     event->incident.id =
                         unique_incident_id(event->incident.id, [&](const std::string& id) {
                             return store->incident_exists(id);
                         });
                 store->record_event(*event);
-                if (event->event != "resolved")
+                if (event->event != Event::resolved)
                     out.open_channels.insert(channel->id);
                 out.events.push_back(std::move(*event));
             } else if (current) {

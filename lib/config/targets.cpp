@@ -55,7 +55,7 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
                                    *kind));
     target.kind = *kind;
     if (auto v = t.choice("audience", {"staff", "customers"}, "\"staff\" or \"customers\""))
-        target.audience = *v;
+        target.audience = *audience_from_string(*v);
     target.api_base = t.url("api_base");
     if (auto v = t.strings("channels")) {
         check_channels(src, t, "channels", config);
@@ -63,7 +63,8 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
     }
     if (auto v = t.choices("severities", {"minor", "major", "critical"},
                            "\"minor\", \"major\" or \"critical\""))
-        target.severities = *v;
+        for (const auto& s : *v)
+            target.severities.push_back(*severity_from_string(s));
     target.hold = t.boolean("hold").value_or(false);
     target.template_name = t.nonempty_string("template");
 

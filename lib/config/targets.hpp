@@ -2,6 +2,8 @@
 #pragma once
 
 #include "lib/core/secret.hpp"
+#include "lib/model/incident.hpp"
+#include "lib/model/outbox_row.hpp"
 
 #include <map>
 #include <optional>
@@ -15,10 +17,10 @@ namespace shopkit {
 struct TargetConfig {
     std::string id;
     std::string kind;
-    std::string audience = "staff"; // staff | customers
+    Audience audience = Audience::staff;
     std::optional<std::string> api_base;
-    std::vector<std::string> channels;   // empty = all
-    std::vector<std::string> severities; // empty = all
+    std::vector<std::string> channels; // empty = all
+    std::vector<Severity> severities;  // empty = all
     bool hold = false;
     std::optional<std::string> template_name;
     std::map<std::string, std::string>

@@ -1,31 +1,22 @@
 #include "lib/model/check_state.hpp"
 
+#include "lib/core/enum_names.hpp"
+
 namespace shopkit {
 
+namespace {
+constexpr EnumNames<State, 4> state_names{{{State::up, "up"},
+                                           {State::degraded, "degraded"},
+                                           {State::down, "down"},
+                                           {State::unknown, "unknown"}}};
+} // namespace
+
 std::string_view to_string(State s) {
-    switch (s) {
-    case State::up:
-        return "up";
-    case State::degraded:
-        return "degraded";
-    case State::down:
-        return "down";
-    case State::unknown:
-        break;
-    }
-    return "unknown";
+    return enum_name(state_names, s);
 }
 
 std::optional<State> state_from_string(std::string_view s) {
-    if (s == "up")
-        return State::up;
-    if (s == "degraded")
-        return State::degraded;
-    if (s == "down")
-        return State::down;
-    if (s == "unknown")
-        return State::unknown;
-    return std::nullopt;
+    return enum_value(state_names, s);
 }
 
 State worse(State a, State b) {

@@ -1,6 +1,8 @@
 // The state of a check or a channel: up, degraded, down, unknown.
 #pragma once
 
+#include <string>
+
 #include <optional>
 #include <string_view>
 
@@ -14,5 +16,10 @@ std::string_view to_string(State s);
 std::optional<State> state_from_string(std::string_view s);
 // The worse of two states (unknown counts as worse than up, better than degraded).
 State worse(State a, State b);
+
+// JSON (any nlohmann basic_json) writes a State as its name, never as a number.
+template <class Json> void to_json(Json& j, State v) {
+    j = std::string(to_string(v));
+}
 
 } // namespace shopkit

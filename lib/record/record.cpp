@@ -173,7 +173,7 @@ Json incident_record(const IncidentEvent& e, const std::string& tz) {
     j["severity"] = to_string(inc.severity);
     j["checks"] = inc.checks;
     j["since"] = format_local(inc.since, tz);
-    if (e.event == "resolved" && inc.until)
+    if (e.event == Event::resolved && inc.until)
         j["until"] = format_local(*inc.until, tz);
     j["time"] = format_local(e.time, tz);
     return j;

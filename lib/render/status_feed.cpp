@@ -81,9 +81,10 @@ std::string render_feed(const Site& site) {
     for (const auto& e : entries) {
         auto entry = feed.append_child("entry");
         text_el(entry, "id",
-                e.up->id.empty() ? uuid5("shopkit-status-update:" + e.inc->id + ":" +
-                                         format_utc(e.up->time) + ":" + e.up->event)
-                                 : e.up->id);
+                e.up->id.empty()
+                    ? uuid5("shopkit-status-update:" + e.inc->id + ":" + format_utc(e.up->time) +
+                            ":" + std::string(to_string(e.up->event)))
+                    : e.up->id);
         text_el(entry, "title", e.up->title.empty() ? incident_title(site, *e.inc) : e.up->title);
         text_el(entry, "updated", iso(site, e.up->time));
         text_el(entry, "published", iso(site, e.up->time));
@@ -92,7 +93,7 @@ std::string render_feed(const Site& site) {
         l.append_attribute("type") = "text/html";
         l.append_attribute("href") = (base + "index.html#incident-" + e.inc->id).c_str();
         auto cat = entry.append_child("category");
-        cat.append_attribute("term") = e.up->event.c_str();
+        cat.append_attribute("term") = std::string(to_string(e.up->event)).c_str();
         auto content = text_el(entry, "content", e.up->text.empty() ? e.up->title : e.up->text);
         content.append_attribute("type") = "text";
     }

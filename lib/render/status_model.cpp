@@ -104,7 +104,6 @@ SiteSnapshot cleaned(const SiteSnapshot& in) {
             c = clean_line(c);
         for (auto& u : inc.updates) {
             u.id = clean_line(u.id);
-            u.event = clean_line(u.event);
             u.title = trim(clean_line(u.title));
             u.text = trim(clean(u.text));
         }

@@ -54,12 +54,12 @@ std::string severity_text(const Site& site, Severity sev) {
     return words::severity_label(to_string(sev), site.language);
 }
 
-std::string event_word(const Site& site, const std::string& event) {
-    if (event == "opened")
+std::string event_word(const Site& site, Event event) {
+    if (event == Event::opened)
         return word(site, "ev_opened");
-    if (event == "resolved")
+    if (event == Event::resolved)
         return word(site, "ev_resolved");
-    if (event == "maintenance")
+    if (event == Event::maintenance)
         return word(site, "ev_maintenance");
     return word(site, "ev_updated");
 }

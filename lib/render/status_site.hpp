@@ -61,7 +61,7 @@ struct SiteChannel {
 struct SiteUpdate {
     std::string id; // stable, an absolute IRI ("urn:uuid:…"): the Atom entry id
     TimePoint time;
-    std::string event; // opened | updated | resolved | maintenance
+    Event event = Event::opened;
     std::string title; // the notice's first line
     std::string text;  // the rest (plain text, may hold several lines)
 };

@@ -249,7 +249,7 @@ class SqliteState final : public StateStore {
     std::vector<Incident> incidents_since(TimePoint from) override;
     bool enqueue(OutboxRow& row) override;
     std::vector<OutboxRow> outbox_for_incident(const std::string& incident) override;
-    std::vector<OutboxRow> outbox_in_states(const std::vector<std::string>& states) override;
+    std::vector<OutboxRow> outbox_in_states(const std::vector<OutboxState>& states) override;
     std::optional<OutboxRow> outbox_row(std::int64_t id) override;
     void update_outbox(const OutboxRow& row) override;
     std::vector<std::string> recipients_done(std::int64_t outbox_id) override;
@@ -280,10 +280,22 @@ class SqliteState final : public StateStore {
 
     void bind(sqlite3_stmt* s, int i, std::string_view text);
     void bind(sqlite3_stmt* s, int i, long long n);
+    template <class E>
+    requires std::is_enum_v<E>
+    void bind(sqlite3_stmt* s, int i, E value) { bind(s, i, to_string(value)); }
     std::optional<std::string> column_text(sqlite3_stmt* s, int i) const;
     TimePoint column_time(sqlite3_stmt* s, int i, std::string_view what) const;
     std::optional<TimePoint> column_opt_time(sqlite3_stmt* s, int i, std::string_view what) const;
     Severity column_severity(sqlite3_stmt* s, int i) const;
+    // An enum column read through its names table; an unknown name is a data error.
+    template <class E>
+    E column_enum(sqlite3_stmt* s, int i, std::optional<E> (*parse)(std::string_view),
+                  std::string_view what) const {
+        const auto text = column_text(s, i).value_or("");
+        if (const auto v = parse(text))
+            return *v;
+        fail_data(fmt::format("unknown {} '{}'", what, text));
+    }
     std::vector<std::string> column_checks(sqlite3_stmt* s, int i) const;
 
     // format_utc of `t`, from a small cache: a run's 10,000 rows share a handful
@@ -755,7 +767,7 @@ void SqliteState::record_event(const IncidentEvent& e) {
     const std::string since = format_utc(inc.since);
     const std::string until = format_utc(inc.until.value_or(e.time));
     const std::string time = format_utc(e.time);
-    if (e.event == "opened") {
+    if (e.event == Event::opened) {
         Use q(stmt(sql_insert_incident));
         bind(q.get(), 1, inc.id);
         bind(q.get(), 2, inc.channel);
@@ -763,22 +775,22 @@ void SqliteState::record_event(const IncidentEvent& e) {
         bind(q.get(), 4, checks);
         bind(q.get(), 5, since);
         step(q.get(), fmt::format("open incident {}", inc.id));
-    } else if (e.event == "updated") {
+    } else if (e.event == Event::updated) {
         Use q(stmt(sql_update_incident));
         bind(q.get(), 1, severity);
         bind(q.get(), 2, checks);
         bind(q.get(), 3, inc.id);
         step(q.get(), fmt::format("update incident {}", inc.id));
-    } else if (e.event == "resolved") {
+    } else if (e.event == Event::resolved) {
         Use q(stmt(sql_resolve_incident));
         bind(q.get(), 1, until);
         bind(q.get(), 2, inc.id);
         step(q.get(), fmt::format("resolve incident {}", inc.id));
     } else {
-        fail_data(fmt::format("incident {}: unknown event '{}'", inc.id, e.event));
+        fail_data(fmt::format("incident {}: unknown event '{}'", inc.id, to_string(e.event)));
     }
     if (sqlite3_changes(db_) == 0)
-        fail_data(fmt::format("{} incident {}: no such incident", e.event, inc.id));
+        fail_data(fmt::format("{} incident {}: no such incident", to_string(e.event), inc.id));
 
     Use q(stmt(sql_insert_event));
     bind(q.get(), 1, inc.id);
@@ -795,7 +807,7 @@ std::vector<IncidentEvent> SqliteState::incident_events(const std::string& id) {
     bind(q.get(), 1, id);
     while (step(q.get(), "load incident events")) {
         IncidentEvent e;
-        e.event = column_text(q.get(), 0).value_or("");
+        e.event = column_enum(q.get(), 0, &event_from_string, "incident event");
         e.time = column_time(q.get(), 1, "incident_events");
         e.incident.severity = column_severity(q.get(), 2);
         e.incident.checks = column_checks(q.get(), 3);
@@ -803,7 +815,7 @@ std::vector<IncidentEvent> SqliteState::incident_events(const std::string& id) {
         e.incident.channel = column_text(q.get(), 5).value_or("");
         e.incident.since = column_time(q.get(), 6, "incidents");
         // The incident as it was after this event: only resolution sets `until`.
-        if (e.event == "resolved")
+        if (e.event == Event::resolved)
             e.incident.until = column_opt_time(q.get(), 7, "incidents").value_or(e.time);
         out.push_back(std::move(e));
     }
@@ -860,11 +872,11 @@ OutboxRow SqliteState::read_outbox(sqlite3_stmt* s) {
     OutboxRow r;
     r.id = sqlite3_column_int64(s, 0);
     r.incident = column_text(s, 1).value_or("");
-    r.event = column_text(s, 2).value_or("");
+    r.event = column_enum(s, 2, &event_from_string, "outbox event");
     r.name = column_text(s, 3).value_or("");
     r.target = column_text(s, 4).value_or("");
-    r.audience = column_text(s, 5).value_or("");
-    r.state = column_text(s, 6).value_or("");
+    r.audience = column_enum(s, 5, &audience_from_string, "audience");
+    r.state = column_enum(s, 6, &outbox_state_from_string, "outbox state");
     r.key = column_text(s, 7).value_or("");
     r.attempts = sqlite3_column_int(s, 8);
     r.created = column_time(s, 9, "outbox");
@@ -928,7 +940,7 @@ std::vector<OutboxRow> SqliteState::outbox_for_incident(const std::string& incid
     return outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, incident); });
 }
 
-std::vector<OutboxRow> SqliteState::outbox_in_states(const std::vector<std::string>& states) {
+std::vector<OutboxRow> SqliteState::outbox_in_states(const std::vector<OutboxState>& states) {
     // One statement for any set of states: the set is passed as JSON text and
     // compared with instr on a delimited list, which both engines can run.
     static const std::string sql =
@@ -936,7 +948,7 @@ std::vector<OutboxRow> SqliteState::outbox_in_states(const std::vector<std::stri
                     outbox_columns);
     std::string list = ",";
     for (const auto& st : states)
-        list += st + ",";
+        list += std::string(to_string(st)) + ",";
     return outbox_query(sql.c_str(), [&](sqlite3_stmt* s) { bind(s, 1, list); });
 }
 

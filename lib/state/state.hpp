@@ -59,7 +59,7 @@ class StateStore {
     // Rows of one incident (all targets) in creation order.
     virtual std::vector<OutboxRow> outbox_for_incident(const std::string& incident) = 0;
     // Rows in any of these states, in creation order.
-    virtual std::vector<OutboxRow> outbox_in_states(const std::vector<std::string>& states) = 0;
+    virtual std::vector<OutboxRow> outbox_in_states(const std::vector<OutboxState>& states) = 0;
     virtual std::optional<OutboxRow> outbox_row(std::int64_t id) = 0;
     // Writes a row's mutable fields (state, attempts, next_attempt, finished,
     // owner, lease_until, remote_id, error).

@@ -14,7 +14,7 @@ TargetConfig target(const std::string& audience) {
     TargetConfig t;
     t.id = audience == "staff" ? "slack" : "line";
     t.kind = audience == "staff" ? "slack" : "line";
-    t.audience = audience;
+    t.audience = *audience_from_string(audience);
     return t;
 }
 
@@ -31,7 +31,7 @@ Incident incident(Severity s = Severity::major) {
 }
 
 IncidentEvent event(const std::string& name, const Incident& inc, const char* time) {
-    return IncidentEvent{name, inc, at(time)};
+    return IncidentEvent{*event_from_string(name), inc, at(time)};
 }
 
 OutboxRow row(const std::string& name, const std::string& state, const char* created,
@@ -39,8 +39,8 @@ OutboxRow row(const std::string& name, const std::string& state, const char* cre
     OutboxRow r;
     r.id = id;
     r.name = name;
-    r.event = name.starts_with("update") ? "updated" : name;
-    r.state = state;
+    r.event = *event_from_string(name.starts_with("update") ? "updated" : name);
+    r.state = *outbox_state_from_string(state);
     r.created = at(created);
     return r;
 }
@@ -165,10 +165,10 @@ TEST_CASE("announce_policy: channels and severities filters use the worst severi
     const std::vector<IncidentEvent> events = {event("opened", critical, "2026-06-04T03:00:00Z"),
                                                event("updated", inc, "2026-06-04T03:05:00Z")};
     TargetConfig t = target("staff");
-    t.severities = {"critical"};
+    t.severities = {Severity::critical};
     CHECK(names(decide(t, policy(), inc, events, {}, at("2026-06-04T03:06:00Z"))) ==
           std::vector<std::string>{"opened"});
-    t.severities = {"minor", "major"};
+    t.severities = {Severity::minor, Severity::major};
     CHECK(decide(t, policy(), critical, {event("opened", critical, "2026-06-04T03:00:00Z")}, {},
                  at("2026-06-04T03:06:00Z"))
               .due.empty());

@@ -612,10 +612,11 @@ run = ["restore"]
     const auto& line = config.targets[0];
     CHECK(line.id == "line");
     CHECK(line.kind == "line");
-    CHECK(line.audience == "customers");
+    CHECK(line.audience == shopkit::Audience::customers);
     CHECK(line.api_base == "http://127.0.0.1:8080/");
     CHECK(line.channels == std::vector<std::string>{"own", "rakuten"});
-    CHECK(line.severities == std::vector<std::string>{"major", "critical"});
+    CHECK(line.severities ==
+          std::vector<shopkit::Severity>{shopkit::Severity::major, shopkit::Severity::critical});
     CHECK(line.hold);
     CHECK(line.template_name == "short");
     REQUIRE(line.secrets.count("token") == 1);
@@ -626,7 +627,7 @@ run = ["restore"]
     CHECK(line.where == "/etc/shopkit/shop.toml:90:1");
 
     const auto& staff = config.targets[1];
-    CHECK(staff.audience == "staff");
+    CHECK(staff.audience == shopkit::Audience::staff);
     CHECK_FALSE(staff.hold);
     REQUIRE(staff.secrets.count("url") == 1);
     CHECK(staff.secrets.at("url").source == SecretRef::Source::file);

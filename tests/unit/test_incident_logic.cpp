@@ -145,7 +145,7 @@ TEST_CASE("incident: severity names round-trip") {
 TEST_CASE("incident: a degraded channel opens a minor incident") {
     auto ev = assess_channel("own", {status("top", G, false, t0)}, std::nullopt, false, t0 + 1min);
     REQUIRE(ev);
-    CHECK(ev->event == "opened");
+    CHECK(ev->event == Event::opened);
     CHECK(ev->incident.severity == Severity::minor);
     CHECK(ev->incident.checks == std::vector<std::string>{"top"});
 }
@@ -157,7 +157,7 @@ TEST_CASE("incident: opening takes the earliest first failure and the checks in 
         {status("top", D, false, t0 + 2min), status("item", U), status("cart", D, true, t0 + 1min)},
         std::nullopt, false, now);
     REQUIRE(ev);
-    CHECK(ev->event == "opened");
+    CHECK(ev->event == Event::opened);
     CHECK(ev->time == now);
     CHECK(ev->incident.channel == "own");
     CHECK(ev->incident.severity == Severity::critical);
@@ -189,7 +189,7 @@ TEST_CASE("incident: update on severity change and on affected checks change") {
         auto ev =
             assess_channel("own", {status("top", D), status("cart", D, true)}, open, false, now);
         REQUIRE(ev);
-        CHECK(ev->event == "updated");
+        CHECK(ev->event == Event::updated);
         CHECK(ev->incident.id == open.id);
         CHECK(ev->incident.since == t0);
         CHECK(ev->incident.severity == Severity::critical);
@@ -198,13 +198,13 @@ TEST_CASE("incident: update on severity change and on affected checks change") {
     SECTION("severity falls to minor") {
         auto ev = assess_channel("own", {status("top", G)}, open, false, now);
         REQUIRE(ev);
-        CHECK(ev->event == "updated");
+        CHECK(ev->event == Event::updated);
         CHECK(ev->incident.severity == Severity::minor);
     }
     SECTION("same severity, other checks") {
         auto ev = assess_channel("own", {status("top", U), status("item", D)}, open, false, now);
         REQUIRE(ev);
-        CHECK(ev->event == "updated");
+        CHECK(ev->event == Event::updated);
         CHECK(ev->incident.severity == Severity::major);
         CHECK(ev->incident.checks == std::vector<std::string>{"item"});
     }
@@ -212,7 +212,7 @@ TEST_CASE("incident: update on severity change and on affected checks change") {
         auto ev =
             assess_channel("own", {status("top", U), status("cart", U, true)}, open, false, now);
         REQUIRE(ev);
-        CHECK(ev->event == "resolved");
+        CHECK(ev->event == Event::resolved);
         CHECK(ev->incident.id == open.id);
         REQUIRE(ev->incident.until);
         CHECK(*ev->incident.until == now);
@@ -231,10 +231,10 @@ TEST_CASE("incident: maintenance suppresses opening but not resolving or updatin
     open.since = t0;
     auto resolved = assess_channel("own", {status("top", U)}, open, true, t0 + 1h);
     REQUIRE(resolved);
-    CHECK(resolved->event == "resolved");
+    CHECK(resolved->event == Event::resolved);
     auto updated = assess_channel("own", {status("top", D, true)}, open, true, t0 + 1h);
     REQUIRE(updated);
-    CHECK(updated->event == "updated");
+    CHECK(updated->event == Event::updated);
 }
 
 TEST_CASE("incident: a whole outage from first failure to resolution") {
@@ -250,8 +250,8 @@ TEST_CASE("incident: a whole outage from first failure to resolution") {
             assess_channel("own", {status("top", c.state, false, c.first_fail)}, open, false, now);
         if (!ev)
             continue;
-        events.push_back(ev->event + "@" + std::to_string(i));
-        if (ev->event == "resolved") {
+        events.push_back(std::string(to_string(ev->event)) + "@" + std::to_string(i));
+        if (ev->event == Event::resolved) {
             CHECK(ev->incident.since == t0 + 1min);
             CHECK(*ev->incident.until == t0 + 6min);
             open.reset();

@@ -17,12 +17,13 @@ using shopkit::test::at;
 
 TEST_CASE("outbox: a pending row is claimable once due") {
     OutboxRow r;
-    r.state = "pending";
+    r.state = OutboxState::pending;
     CHECK(claimable(r, at("2026-06-04T03:00:00Z")));
     r.next_attempt = at("2026-06-04T03:01:00Z");
     CHECK_FALSE(claimable(r, at("2026-06-04T03:00:59Z")));
     CHECK(claimable(r, at("2026-06-04T03:01:00Z")));
-    for (const char* st : {"held", "sent", "failed", "discarded", "dropped"}) {
+    for (OutboxState st : {OutboxState::held, OutboxState::sent, OutboxState::failed,
+                           OutboxState::discarded, OutboxState::dropped}) {
         r.state = st;
         CHECK_FALSE(claimable(r, at("2026-06-04T04:00:00Z")));
     }
@@ -30,7 +31,7 @@ TEST_CASE("outbox: a pending row is claimable once due") {
 
 TEST_CASE("outbox: a row being sent by a live run is left alone until its lease ends") {
     OutboxRow r;
-    r.state = "sending";
+    r.state = OutboxState::sending;
     r.owner = outbox_owner(); // this very process: alive
     r.lease_until = at("2026-06-04T03:15:00Z");
     CHECK_FALSE(claimable(r, at("2026-06-04T03:14:59Z")));
@@ -48,7 +49,7 @@ TEST_CASE("outbox: a row claimed by a process that died is taken over at once") 
     std::string owner = outbox_owner();
     owner = owner.substr(0, owner.rfind(':')) + fmt::format(":{}", child);
     OutboxRow r;
-    r.state = "sending";
+    r.state = OutboxState::sending;
     r.owner = owner;
     r.lease_until = at("2026-06-04T03:15:00Z");
     CHECK(claimable(r, at("2026-06-04T03:00:00Z")));

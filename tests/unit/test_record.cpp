@@ -122,7 +122,7 @@ TEST_CASE("record: check record leaves out what is not there") {
 
 TEST_CASE("record: incident records") {
     IncidentEvent e;
-    e.event = "opened";
+    e.event = Event::opened;
     e.incident.id = "own-20260604T0300";
     e.incident.channel = "own";
     e.incident.severity = Severity::critical;
@@ -144,7 +144,7 @@ TEST_CASE("record: incident records") {
     CHECK(out.str().rfind(R"({"v":1,"type":"incident","event":"opened","id":"own-20260604T0300",)",
                           0) == 0);
 
-    e.event = "resolved";
+    e.event = Event::resolved;
     e.incident.until = at("2026-06-04T03:45:10Z");
     e.time = *e.incident.until;
     j = incident_record(e, "Asia/Tokyo");

@@ -155,7 +155,7 @@ TEST_CASE("state: incidents open, update and resolve through record_event") {
         CHECK(store->open_incidents().empty());
 
         Incident inc = incident(id, Severity::major, {"top"}, t0);
-        store->transaction([&] { store->record_event({"opened", inc, t0 + 1min}); });
+        store->transaction([&] { store->record_event({Event::opened, inc, t0 + 1min}); });
         CHECK(store->incident_exists(id));
         auto open = store->open_incidents();
         REQUIRE(open.count("own") == 1);
@@ -167,13 +167,13 @@ TEST_CASE("state: incidents open, update and resolve through record_event") {
 
         inc.severity = Severity::critical;
         inc.checks = {"top", "cart"};
-        store->transaction([&] { store->record_event({"updated", inc, t0 + 5min}); });
+        store->transaction([&] { store->record_event({Event::updated, inc, t0 + 5min}); });
         open = store->open_incidents();
         CHECK(open.at("own").severity == Severity::critical);
         CHECK(open.at("own").checks == std::vector<std::string>{"top", "cart"});
 
         inc.until = t0 + 45min;
-        store->transaction([&] { store->record_event({"resolved", inc, t0 + 45min}); });
+        store->transaction([&] { store->record_event({Event::resolved, inc, t0 + 45min}); });
         CHECK(store->open_incidents().empty());
         CHECK(store->incident_exists(id));
     }
@@ -184,17 +184,17 @@ TEST_CASE("state: incidents open, update and resolve through record_event") {
     CHECK(store->open_incidents().empty());
     const auto events = store->incident_events(id);
     REQUIRE(events.size() == 3);
-    CHECK(events[0].event == "opened");
+    CHECK(events[0].event == Event::opened);
     CHECK(events[0].time == t0 + 1min);
     CHECK(events[0].incident.severity == Severity::major);
     CHECK(events[0].incident.checks == std::vector<std::string>{"top"});
     CHECK(events[0].incident.since == t0);
     CHECK(events[0].incident.channel == "own");
     CHECK_FALSE(events[0].incident.until);
-    CHECK(events[1].event == "updated");
+    CHECK(events[1].event == Event::updated);
     CHECK(events[1].incident.severity == Severity::critical);
     CHECK(events[1].incident.checks == std::vector<std::string>{"top", "cart"});
-    CHECK(events[2].event == "resolved");
+    CHECK(events[2].event == Event::resolved);
     CHECK(events[2].time == t0 + 45min);
     REQUIRE(events[2].incident.until);
     CHECK(*events[2].incident.until == t0 + 45min);
@@ -232,11 +232,11 @@ TEST_CASE("state: an event for an unknown incident is an error") {
     TempDir dir;
     auto store = open_sqlite_state(dir.path() / "state.db");
     Incident inc = incident("own-20260604T0300", Severity::major, {"top"}, t0);
-    CHECK_THROWS_AS(store->record_event({"updated", inc, t0}), std::runtime_error);
-    CHECK_THROWS_AS(store->record_event({"reopened", inc, t0}), std::runtime_error);
-    store->record_event({"opened", inc, t0});
+    CHECK_THROWS_AS(store->record_event({Event::updated, inc, t0}), std::runtime_error);
+    CHECK_THROWS_AS(store->record_event({static_cast<Event>(99), inc, t0}), std::runtime_error);
+    store->record_event({Event::opened, inc, t0});
     // The same id twice is refused: callers make ids unique first.
-    CHECK_THROWS_AS(store->record_event({"opened", inc, t0}), std::runtime_error);
+    CHECK_THROWS_AS(store->record_event({Event::opened, inc, t0}), std::runtime_error);
 }
 
 TEST_CASE("state: a failing transaction leaves nothing behind") {
@@ -447,10 +447,10 @@ namespace {
 OutboxRow sample_row(const std::string& name, const std::string& target = "line") {
     OutboxRow r;
     r.incident = "own-20260604T0300";
-    r.event = "opened";
+    r.event = Event::opened;
     r.name = name;
     r.target = target;
-    r.audience = "customers";
+    r.audience = Audience::customers;
     r.key = "6f1c0a4e-0000-4000-8000-000000000001";
     r.created = shopkit::test::at("2026-06-04T03:10:00Z");
     r.text = "【障害のお知らせ】\n本文";
@@ -502,26 +502,26 @@ TEST_CASE("state: outbox rows are updated and found by state") {
     OutboxRow b = sample_row("resolved");
     REQUIRE(store->enqueue(a));
     REQUIRE(store->enqueue(b));
-    a.state = "sending";
+    a.state = OutboxState::sending;
     a.attempts = 1;
     a.owner = "host:42";
     a.lease_until = shopkit::test::at("2026-06-04T03:25:00Z");
     store->update_outbox(a);
-    CHECK(store->outbox_in_states({"sending"}).size() == 1);
-    CHECK(store->outbox_in_states({"pending", "sending"}).size() == 2);
-    CHECK(store->outbox_in_states({"sent"}).empty());
+    CHECK(store->outbox_in_states({OutboxState::sending}).size() == 1);
+    CHECK(store->outbox_in_states({OutboxState::pending, OutboxState::sending}).size() == 2);
+    CHECK(store->outbox_in_states({OutboxState::sent}).empty());
     auto back = store->outbox_row(a.id);
     REQUIRE(back);
     CHECK(back->owner == "host:42");
     CHECK(back->attempts == 1);
     CHECK(back->lease_until == a.lease_until);
-    back->state = "sent";
+    back->state = OutboxState::sent;
     back->owner.clear();
     back->lease_until.reset();
     back->remote_id = "r-1";
     store->update_outbox(*back);
     back = store->outbox_row(a.id);
-    CHECK(back->state == "sent");
+    CHECK(back->state == OutboxState::sent);
     CHECK(back->owner.empty());
     CHECK_FALSE(back->lease_until);
     CHECK(back->remote_id == "r-1");
@@ -544,7 +544,7 @@ TEST_CASE("state: incidents are found by id and by time") {
     TempDir dir;
     auto store = open_sqlite_state(dir.path() / "state.db");
     IncidentEvent old;
-    old.event = "opened";
+    old.event = Event::opened;
     old.incident = {
         "own-1",     "own", Severity::major, {"cart"}, shopkit::test::at("2026-01-01T00:00:00Z"),
         std::nullopt};
@@ -554,7 +554,7 @@ TEST_CASE("state: incidents are found by id and by time") {
     now.incident.since = now.time = shopkit::test::at("2026-06-04T03:00:00Z");
     store->record_event(old);
     IncidentEvent end = old;
-    end.event = "resolved";
+    end.event = Event::resolved;
     end.incident.until = end.time = shopkit::test::at("2026-01-01T01:00:00Z");
     store->record_event(end);
     store->record_event(now);

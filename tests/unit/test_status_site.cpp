@@ -49,7 +49,7 @@ SiteSnapshot sample() {
     open.checks = {"カート"};
     open.since = at("2026-06-04T03:00:03Z");
     open.updates = {
-        {"urn:uuid:0b9cf0d4-6a43-4a4e-9d57-1c0a1f2b3c4d", at("2026-06-04T03:10:00Z"), "opened",
+        {"urn:uuid:0b9cf0d4-6a43-4a4e-9d57-1c0a1f2b3c4d", at("2026-06-04T03:10:00Z"), Event::opened,
          "【障害のお知らせ】公式オンラインショップで障害が発生しております",
          "カートをご利用いただけません。\n<script>alert('x')</script>\n楽天市場店 "
          "https://www.rakuten.co.jp/example/ でお買い物いただけます。"},
@@ -63,10 +63,10 @@ SiteSnapshot sample() {
     past.since = at("2026-05-20T01:00:00Z");
     past.until = at("2026-05-20T01:45:00Z");
     past.updates = {
-        {"urn:uuid:1b9cf0d4-6a43-4a4e-9d57-1c0a1f2b3c4d", at("2026-05-20T01:15:00Z"), "opened",
+        {"urn:uuid:1b9cf0d4-6a43-4a4e-9d57-1c0a1f2b3c4d", at("2026-05-20T01:15:00Z"), Event::opened,
          "【障害のお知らせ】楽天市場店", "つながりにくくなっています。"},
-        {"urn:uuid:2b9cf0d4-6a43-4a4e-9d57-1c0a1f2b3c4d", at("2026-05-20T01:46:00Z"), "resolved",
-         "【復旧のお知らせ】楽天市場店", "復旧いたしました。"},
+        {"urn:uuid:2b9cf0d4-6a43-4a4e-9d57-1c0a1f2b3c4d", at("2026-05-20T01:46:00Z"),
+         Event::resolved, "【復旧のお知らせ】楽天市場店", "復旧いたしました。"},
     };
     s.incidents = {open, past};
     return s;
@@ -279,7 +279,7 @@ class FakeState : public StateStore {
                 out.push_back(r);
         return out;
     }
-    std::vector<OutboxRow> outbox_in_states(const std::vector<std::string>& states) override {
+    std::vector<OutboxRow> outbox_in_states(const std::vector<OutboxState>& states) override {
         std::vector<OutboxRow> out;
         for (const auto& r : rows)
             if (std::find(states.begin(), states.end(), r.state) != states.end())
@@ -313,10 +313,10 @@ OutboxRow row(std::int64_t id, const std::string& incident, const std::string& e
     OutboxRow r;
     r.id = id;
     r.incident = incident;
-    r.event = event;
+    r.event = *event_from_string(event);
     r.name = event;
     r.target = target;
-    r.state = state;
+    r.state = *outbox_state_from_string(state);
     r.key = fmt::format("00000000-0000-4000-8000-{:012}", id);
     r.created = at(created);
     r.text = text;
@@ -399,7 +399,7 @@ TEST_CASE("status_site: the statuspage target shows what it was told, and the ch
     Notice n;
     n.outbox_id = 5;
     n.incident = cart.id;
-    n.event = "updated";
+    n.event = Event::updated;
     n.target = "page";
     n.key = state.rows[4].key; // row 5, the one being sent
     n.subject = "【続報】公式オンラインショップの障害について";
@@ -448,7 +448,7 @@ TEST_CASE("status_site: a person's maintenance notice is shown without an incide
     auto target = make_target(config.targets.at(0), env);
     Notice n;
     n.incident = "own-maintenance-20260604T032000";
-    n.event = "maintenance";
+    n.event = Event::maintenance;
     n.key = "11111111-2222-4333-8444-555555555555";
     n.subject = "【メンテナンスのお知らせ】公式オンラインショップ";
     n.text = n.subject + "\n\n6月10日 2:00〜5:00に実施します。";
@@ -478,7 +478,7 @@ TEST_CASE("status_site: the statuspage target needs a dir, and a write failure i
     auto target = make_target(t, env);
     Notice n;
     n.incident = "own-1";
-    n.event = "opened";
+    n.event = Event::opened;
     n.text = "title\nbody";
     const SendResult r = target->send(n);
     CHECK(r.outcome == SendResult::Outcome::retry);

@@ -42,7 +42,7 @@ TargetConfig target(const std::string& kind) {
 Notice notice(std::string text) {
     Notice n;
     n.incident = "own-20260604T0300";
-    n.event = "opened";
+    n.event = Event::opened;
     n.target = "t";
     n.key = "0b5a3a52-3b8e-4c8e-9a4e-1f2d3c4b5a69";
     n.subject = text.substr(0, text.find('\n'));

@@ -290,7 +290,7 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
     }
     unsubscribe_text_ = !unsubscribe_url_.empty() ? unsubscribe_url_ : unsubscribe_mailto_;
 
-    if (config.audience == "customers") {
+    if (config.audience == Audience::customers) {
         // Commercial e-mail must say who sends it and how to stop it (Japan's
         // 特定電子メール法, CAN-SPAM, and the big mailbox providers' bulk-sender rules).
         if (unsubscribe_text_.empty())

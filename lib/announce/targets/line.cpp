@@ -99,7 +99,7 @@ class LineTarget final : public HttpTarget {
         : HttpTarget(config, env), base_(api_base(config, "https://api.line.me")) {
         if (const auto it = config.params.find("to"); it != config.params.end()) {
             to_ = parse_to(config, it->second);
-        } else if (config.audience != "customers") {
+        } else if (config.audience != Audience::customers) {
             // A broadcast reaches every friend of the account: never for staff.
             throw config_error(fmt::format(
                 "{}: target '{}' (line) is for staff and needs 'to' (the user or group ids to "

@@ -73,7 +73,7 @@ const std::string* string_at(const nlohmann::json& j, const char* a, const char*
 // One notice as it is known: a sent outbox row, or the notice being sent.
 struct Told {
     std::string incident;
-    std::string event;
+    Event event = Event::opened;
     TimePoint time;
     SiteUpdate update;
     nlohmann::json context;
@@ -121,7 +121,7 @@ class StatuspageTarget : public Target {
         std::vector<Told> out;
         std::set<std::string> keys;
         if (env_.state) {
-            for (const auto& row : env_.state->outbox_in_states({"sent"})) {
+            for (const auto& row : env_.state->outbox_in_states({OutboxState::sent})) {
                 if (row.target != config_.id || row.id == notice.outbox_id)
                     continue;
                 Told t{row.incident, row.event, row.created, {}, {}};
@@ -150,7 +150,7 @@ class StatuspageTarget : public Target {
     SiteIncident from_context(const Told& t) const {
         SiteIncident inc;
         inc.id = t.incident;
-        inc.kind = t.event == "maintenance" ? "maintenance" : "incident";
+        inc.kind = t.event == Event::maintenance ? "maintenance" : "incident";
         const auto* ch = string_at(t.context, "channel", "id");
         inc.channel = ch ? *ch : std::string();
         if (const auto* s = string_at(t.context, "incident", "severity"))
@@ -219,7 +219,7 @@ class StatuspageTarget : public Target {
                     si.until = inc->until;
                     known = index.emplace(t.incident, s.incidents.size()).first;
                     s.incidents.push_back(std::move(si));
-                } else if (t.event == "maintenance") {
+                } else if (t.event == Event::maintenance) {
                     known = index.emplace(t.incident, s.incidents.size()).first;
                     s.incidents.push_back(from_context(t));
                 } else {
@@ -233,7 +233,7 @@ class StatuspageTarget : public Target {
                         manual_open[si.channel] = s.incidents.size();
                         s.incidents.push_back(std::move(si));
                     }
-                    if (t.event == "resolved") {
+                    if (t.event == Event::resolved) {
                         s.incidents[known->second].until = t.time;
                         manual_open.erase(s.incidents[known->second].channel);
                     }
