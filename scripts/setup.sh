@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libcurl4-openssl-dev libfmt-dev libtomlplusplus-dev catch2
   libsqlite3-dev nlohmann-json3-dev libre2-dev libpugixml-dev libkainjow-mustache-dev libssl-dev
+  libutf8proc-dev libhowardhinnant-date-dev
   # tests and demo: Debian's own python3 runs the loopback servers; openssl makes test certificates
   python3 openssl mandoc sqlite3 curl ca-certificates tzdata clang-format
   # e-mail tests: a real SMTP server on loopback; status page test: a real browser

@@ -1,6 +1,7 @@
 #include "lib/announce/customers.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/core/text.hpp"
 #include "lib/net/mime.hpp"
 
 #include <fmt/core.h>
@@ -23,13 +24,9 @@ struct Row {
     std::size_t line = 0;
 };
 
-std::string trim(std::string_view s) {
-    const auto space = [](char c) { return c == ' ' || c == '\t'; };
-    while (!s.empty() && space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && space(s.back()))
-        s.remove_suffix(1);
-    return std::string(s);
+// Spaces and tabs around a cell are not part of it.
+std::string trim_cell(std::string_view s) {
+    return std::string(trim(s, " \t"));
 }
 
 std::string lower(std::string s) {
@@ -116,11 +113,11 @@ class CsvReader {
 
 bool blank(const Row& row) {
     return std::all_of(row.fields.begin(), row.fields.end(),
-                       [](const std::string& f) { return trim(f).empty(); });
+                       [](const std::string& f) { return trim_cell(f).empty(); });
 }
 
 bool truthy(const std::string& cell) {
-    const std::string v = lower(trim(cell));
+    const std::string v = lower(trim_cell(cell));
     return v == "true" || v == "yes" || v == "y" || v == "1";
 }
 
@@ -137,7 +134,7 @@ CustomerList parse_customers(std::string_view text, const std::string& name) {
                                        name));
     std::map<std::string, std::size_t> columns;
     for (std::size_t i = 0; i < header->fields.size(); ++i) {
-        const std::string column = lower(trim(header->fields[i]));
+        const std::string column = lower(trim_cell(header->fields[i]));
         if (column.empty())
             continue;
         if (!columns.emplace(column, i).second &&
@@ -166,9 +163,9 @@ CustomerList parse_customers(std::string_view text, const std::string& name) {
             continue;
         Customer c;
         c.line = row->line;
-        c.email = trim(cell(*row, "email"));
-        c.name = trim(cell(*row, "name"));
-        c.segment = trim(cell(*row, "segment"));
+        c.email = trim_cell(cell(*row, "email"));
+        c.name = trim_cell(cell(*row, "name"));
+        c.segment = trim_cell(cell(*row, "segment"));
         c.opted_in = truthy(cell(*row, "opted_in"));
         const std::string where = fmt::format("{}:{}", name, row->line);
         if (c.email.empty()) {

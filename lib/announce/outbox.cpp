@@ -1,7 +1,6 @@
 #include "lib/announce/outbox.hpp"
 
 #include <fmt/core.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -57,21 +56,6 @@ TimePoint next_attempt_after(int attempts, std::optional<Millis> retry_after, Ti
     const Millis wait =
         std::min<Millis>(std::chrono::seconds(30) * (1 << doublings), std::chrono::hours(1));
     return now + wait;
-}
-
-std::string new_uuid() {
-    std::array<unsigned char, 16> b{};
-    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1)
-        throw std::runtime_error("cannot make a random idempotency key (RAND_bytes failed)");
-    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-    std::string out;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out += '-';
-        out += fmt::format("{:02x}", b[i]);
-    }
-    return out;
 }
 
 } // namespace shopkit

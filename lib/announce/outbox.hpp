@@ -1,7 +1,9 @@
 // The outbox's rules, apart from its storage (lib/state): who may take a row,
-// when a failed row is tried again, and the idempotency key of a new row.
+// when a failed row is tried again, and the idempotency key of a new row
+// (new_uuid, from lib/core/crypto).
 #pragma once
 
+#include "lib/core/crypto.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/state/state.hpp"
 
@@ -21,8 +23,5 @@ bool claimable(const OutboxRow& row, TimePoint now);
 // When to try again after `attempts` failed attempts: 30 s, 1 m, 2 m, 4 m …
 // capped at 1 h; an API's own wait (Retry-After, reset headers) wins when given.
 TimePoint next_attempt_after(int attempts, std::optional<Millis> retry_after, TimePoint now);
-
-// A random RFC 4122 version 4 UUID (OpenSSL's RAND_bytes).
-std::string new_uuid();
 
 } // namespace shopkit

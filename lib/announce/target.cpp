@@ -3,9 +3,11 @@
 #include "lib/announce/targets/kinds.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/secret.hpp"
+#include "lib/core/text.hpp"
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -104,19 +106,11 @@ namespace {
 
 // One line of at most `max` bytes, never ending inside a UTF-8 character.
 std::string one_line(std::string_view s, std::size_t max) {
-    std::string out;
-    for (const char c : s) {
-        if (out.size() >= max)
-            break;
-        out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-    }
-    if (out.size() < s.size()) {
-        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
-            out.pop_back();
-        if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80) != 0)
-            out.pop_back();
+    std::string out(utf8_prefix(s, max));
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+    if (out.size() < s.size())
         out += "…";
-    }
     return out;
 }
 

@@ -1,21 +1,18 @@
-// How each service counts the length of a post, so a notice that does not fit is
-// refused with a clear error instead of being cut (every count is of UTF-8 input;
-// invalid UTF-8 counts each bad byte as one character).
+// How X and Mastodon count the length of a post (their own rules, on lib/core/text),
+// so a notice that does not fit is refused with a clear error instead of being cut
+// (every count is of UTF-8 input; invalid UTF-8 counts each bad byte as one character).
 #pragma once
+
+#include "lib/core/text.hpp"
 
 #include <cstddef>
 #include <string_view>
 
 namespace shopkit {
 
-// Unicode code points.
-std::size_t count_code_points(std::string_view utf8);
-// UTF-16 code units (LINE's 5,000 limit counts these: an emoji outside the BMP is 2).
-std::size_t count_utf16_units(std::string_view utf8);
-// Extended grapheme clusters, approximated: a base character with its combining
-// marks, variation selectors, emoji modifiers and ZWJ-joined parts, and a pair of
-// regional indicators, each count once (Bluesky's 300 limit).
-std::size_t count_graphemes(std::string_view utf8);
+// count_code_points, count_utf16_units and count_graphemes (the plain counts
+// most services use) come from lib/core/text.
+
 // twitter-text v3 weighted length: code points in the light ranges (U+0000-U+10FF,
 // U+2000-U+200D, U+2010-U+201F, U+2032-U+2037) weigh 1, all others 2 (so CJK is 2),
 // every http(s) URL weighs 23 whatever its length. X's limit is 280.

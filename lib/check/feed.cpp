@@ -1,5 +1,7 @@
 #include "lib/check/feed.hpp"
 
+#include "lib/core/text.hpp"
+
 #include <pugixml.hpp>
 #include <re2/re2.h>
 
@@ -26,14 +28,6 @@ pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
         if (c.type() == pugi::node_element && local_name(c) == name)
             return c;
     return {};
-}
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view space = " \t\r\n";
-    const auto first = s.find_first_not_of(space);
-    if (first == std::string_view::npos)
-        return {};
-    return s.substr(first, s.find_last_not_of(space) - first + 1);
 }
 
 // All the text below a node: an Atom title may be type="xhtml" with markup inside.

@@ -1,5 +1,6 @@
 #include "lib/check/output.hpp"
 
+#include "lib/core/text.hpp"
 #include "lib/record/record.hpp"
 
 #include <fmt/core.h>
@@ -20,18 +21,6 @@ std::string one_line(std::string s) {
 
 std::string seconds(double s) {
     return fmt::format("{:.3f}s", s);
-}
-
-// Display width of UTF-8 text in a terminal: East Asian wide characters take two columns.
-std::size_t display_width(const std::string& s) {
-    std::size_t width = 0;
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        width += len >= 3 ? 2 : 1;
-        i += len;
-    }
-    return width;
 }
 
 std::string pad(const std::string& s, std::size_t width) {

@@ -1,11 +1,11 @@
 #include "lib/core/clock.hpp"
 
+#include <date/tz.h>
 #include <fmt/core.h>
 
 #include <cctype>
-#include <cstdlib>
 #include <ctime>
-#include <filesystem>
+#include <exception>
 #include <string>
 
 namespace shopkit {
@@ -26,38 +26,20 @@ std::string format_tm(const std::tm& tm, long offset_seconds) {
     return out + fmt::format("{}{:02}:{:02}", sign, abs / 3600, (abs % 3600) / 60);
 }
 
-std::time_t to_time_t(TimePoint t) {
-    return std::chrono::system_clock::to_time_t(
-        std::chrono::time_point_cast<std::chrono::seconds>(t));
+// libstdc++ 12 has no std::chrono::zoned_time; Howard Hinnant's date library
+// (its prototype) reads the system's tz database and, unlike setenv("TZ") with
+// localtime_r, is safe to use from several threads at once.
+const date::time_zone* find_zone(const std::string& tz) {
+    if (tz.empty() || tz == "UTC" || tz == "Etc/UTC")
+        return nullptr;
+    if (tz.find("..") != std::string::npos || tz.front() == '/')
+        return nullptr;
+    try {
+        return date::locate_zone(tz);
+    } catch (const std::exception&) {
+        return nullptr; // not in the database (or no database): UTC
+    }
 }
-
-// libstdc++ 12 has no std::chrono::zoned_time, so a zone is applied through
-// TZ and localtime_r. The programs are single-threaded where they format times,
-// and TZ is restored afterwards.
-class ScopedTz {
-  public:
-    explicit ScopedTz(const std::string& tz) {
-        if (const char* old = std::getenv("TZ")) {
-            had_ = true;
-            old_ = old;
-        }
-        ::setenv("TZ", tz.c_str(), 1);
-        ::tzset();
-    }
-    ~ScopedTz() {
-        if (had_)
-            ::setenv("TZ", old_.c_str(), 1);
-        else
-            ::unsetenv("TZ");
-        ::tzset();
-    }
-    ScopedTz(const ScopedTz&) = delete;
-    ScopedTz& operator=(const ScopedTz&) = delete;
-
-  private:
-    bool had_ = false;
-    std::string old_;
-};
 
 int digits(std::string_view s, std::size_t pos, std::size_t n, bool& ok) {
     int v = 0;
@@ -78,66 +60,50 @@ int digits(std::string_view s, std::size_t pos, std::size_t n, bool& ok) {
 } // namespace
 
 std::string format_utc(TimePoint t) {
-    const std::time_t tt = to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    return format_tm(tm, 0);
+    return format_local(t, "");
 }
 
 bool known_time_zone(const std::string& tz) {
-    if (tz.empty() || tz == "UTC" || tz == "Etc/UTC")
-        return true;
-    if (tz.find("..") != std::string::npos || tz.front() == '/')
-        return false;
-    const char* dir = std::getenv("TZDIR");
-    const std::filesystem::path base = dir && *dir ? dir : "/usr/share/zoneinfo";
-    std::error_code ec;
-    return std::filesystem::is_regular_file(base / tz, ec);
+    return tz.empty() || tz == "UTC" || tz == "Etc/UTC" || find_zone(tz) != nullptr;
 }
 
 std::string format_local(TimePoint t, const std::string& tz) {
-    if (tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz))
-        return format_utc(t);
-    const std::time_t tt = to_time_t(t);
-    // A run formats one time for thousands of records; switching TZ makes
-    // glibc read the zone file again, so the last answer is kept.
-    thread_local std::string last_tz;
-    thread_local std::time_t last_tt = 0;
-    thread_local std::string last_text;
-    if (tt == last_tt && tz == last_tz && !last_text.empty())
-        return last_text;
+    const LocalTime lt = local_time(t, tz);
     std::tm tm{};
-    {
-        ScopedTz scope(":" + tz);
-        ::localtime_r(&tt, &tm);
-    }
-    last_tz = tz;
-    last_tt = tt;
-    last_text = format_tm(tm, tm.tm_gmtoff);
-    return last_text;
+    tm.tm_year = lt.year - 1900;
+    tm.tm_mon = lt.month - 1;
+    tm.tm_mday = lt.day;
+    tm.tm_hour = lt.hour;
+    tm.tm_min = lt.minute;
+    tm.tm_sec = lt.second;
+    return format_tm(tm, lt.offset);
 }
 
 LocalTime local_time(TimePoint t, const std::string& tz) {
-    const std::time_t tt = to_time_t(t);
-    std::tm tm{};
+    const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(t);
     LocalTime lt;
-    if (tz.empty() || tz == "UTC" || tz == "Etc/UTC" || !known_time_zone(tz)) {
-        ::gmtime_r(&tt, &tm);
-        tm.tm_gmtoff = 0;
-        lt.zone = "UTC";
+    std::chrono::seconds offset{0};
+    auto local = seconds.time_since_epoch();
+    if (const date::time_zone* zone = find_zone(tz)) {
+        const date::zoned_time<std::chrono::seconds> zoned{zone, seconds};
+        const date::sys_info info = zoned.get_info();
+        offset = info.offset;
+        lt.zone = info.abbrev;
+        local = zoned.get_local_time().time_since_epoch();
     } else {
-        // tm_zone points into the zone data that restoring TZ replaces: copy it here.
-        ScopedTz scope(":" + tz);
-        ::localtime_r(&tt, &tm);
-        lt.zone = tm.tm_zone ? tm.tm_zone : "";
+        lt.zone = "UTC";
     }
-    lt.year = tm.tm_year + 1900;
-    lt.month = tm.tm_mon + 1;
-    lt.day = tm.tm_mday;
-    lt.hour = tm.tm_hour;
-    lt.minute = tm.tm_min;
-    lt.second = tm.tm_sec;
-    lt.offset = tm.tm_gmtoff;
+    // Floor to whole days first, so times before 1970 get the right calendar day.
+    const auto day = std::chrono::floor<std::chrono::days>(local);
+    const std::chrono::year_month_day ymd{std::chrono::sys_days{day}};
+    const std::chrono::hh_mm_ss hms{local - day};
+    lt.year = static_cast<int>(ymd.year());
+    lt.month = static_cast<int>(static_cast<unsigned>(ymd.month()));
+    lt.day = static_cast<int>(static_cast<unsigned>(ymd.day()));
+    lt.hour = static_cast<int>(hms.hours().count());
+    lt.minute = static_cast<int>(hms.minutes().count());
+    lt.second = static_cast<int>(hms.seconds().count());
+    lt.offset = static_cast<long>(offset.count());
     return lt;
 }
 

@@ -150,12 +150,27 @@ std::string resolve_secret(const SecretRef& ref) {
 }
 
 std::string redact(std::string text) {
-    for (const auto& secret : known_secrets()) {
-        for (auto at = text.find(secret); at != std::string::npos;
-             at = text.find(secret, at + redacted_mark.size()))
-            text.replace(at, secret.size(), redacted_mark);
-    }
+    for (const auto& secret : known_secrets())
+        text = redact_value(std::move(text), secret);
     return text;
+}
+
+std::string redact_value(std::string text, std::string_view value, std::string_view mark,
+                         std::size_t min_size) {
+    if (value.empty() || value.size() < min_size)
+        return text;
+    for (auto at = text.find(value); at != std::string::npos;
+         at = text.find(value, at + mark.size()))
+        text.replace(at, value.size(), mark);
+    return text;
+}
+
+std::string_view url_after_authority(std::string_view url) {
+    const std::size_t scheme = url.find("://");
+    if (scheme == std::string_view::npos)
+        return {};
+    const std::size_t start = url.find_first_of("/?#", scheme + 3);
+    return start == std::string_view::npos ? std::string_view{} : url.substr(start);
 }
 
 } // namespace shopkit

@@ -33,4 +33,15 @@ inline constexpr std::string_view redacted_mark = "[secret]";
 // API echoes back, or a webhook URL in a library's message, never leaks.
 std::string redact(std::string text);
 
+// `text` with every occurrence of `value` replaced by `mark`, scanning on after
+// each replacement; unchanged when `value` is shorter than `min_size`. The one
+// replacement loop behind redact(), mask_secrets and HttpClient's error texts.
+std::string redact_value(std::string text, std::string_view value,
+                         std::string_view mark = redacted_mark,
+                         std::size_t min_size = min_redacted);
+
+// The part of a URL after its authority ("/path?query#fragment", from the first
+// '/', '?' or '#' after "scheme://"); empty when there is none or no "://".
+std::string_view url_after_authority(std::string_view url);
+
 } // namespace shopkit

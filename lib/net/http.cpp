@@ -1,5 +1,10 @@
 #include "lib/net/http.hpp"
 
+#include "lib/core/secret.hpp"
+#include "lib/core/text.hpp"
+
+#include "lib/net/curl_common.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -14,18 +19,6 @@
 namespace shopkit {
 
 namespace {
-
-// A host that takes longer than this to accept a connection is down, even when
-// the request's whole-exchange timeout is longer.
-constexpr long max_connect_timeout_ms = 10'000;
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            throw std::runtime_error("curl_global_init failed");
-    });
-}
 
 char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -46,63 +39,18 @@ bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() &&
-           (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return s;
-}
-
-template <typename T> void set(CURL* easy, CURLoption opt, T value) {
-    // An option this libcurl lacks (say HTTP/2) leaves the request without it,
-    // which is what a user would want; the options that matter for safety are
-    // checked in send().
-    (void)curl_easy_setopt(easy, opt, value);
-}
-
-// Replaces every occurrence of `secret` in `text` (when long enough to matter).
-void scrub(std::string& text, std::string_view secret) {
-    if (secret.size() < 4)
-        return;
-    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-        text.replace(at, secret.size(), "<url>");
-        at += 5;
-    }
-}
-
 } // namespace
 
 struct HttpClient::Impl {
     CURL* easy = nullptr;
-    curl_slist* headers = nullptr;
+    curl::HeaderList headers;
     std::array<char, CURL_ERROR_SIZE> errbuf{};
     HttpResponse* response = nullptr; // the one being received
-    std::size_t max_body = 0;
-    bool truncated = false;
+    curl::BodySink sink;
 
     ~Impl() {
-        curl_slist_free_all(headers);
         if (easy != nullptr)
             curl_easy_cleanup(easy);
-    }
-
-    static std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
-        auto* self = static_cast<Impl*>(user);
-        const std::size_t len = size * count;
-        std::string& body = self->response->body;
-        const std::size_t room = self->max_body - std::min(self->max_body, body.size());
-        if (len <= room) {
-            body.append(data, len);
-            return len;
-        }
-        // Keep what fits and end the transfer with a short count: an API that
-        // answers with megabytes must not make us grow without bound.
-        body.append(data, room);
-        self->truncated = true;
-        return room;
     }
 
     static std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -135,7 +83,7 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 }
 
 HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
-    global_init();
+    curl::global_init();
     impl_->easy = curl_easy_init();
     if (impl_->easy == nullptr)
         throw std::runtime_error("curl_easy_init failed");
@@ -156,32 +104,24 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     // reset keeps the connection cache: the next request to the same API reuses
     // the connection (and its TLS session).
     curl_easy_reset(easy);
-    curl_slist_free_all(m.headers);
-    m.headers = nullptr;
+    m.headers.clear();
     m.errbuf[0] = '\0';
     m.response = &response;
-    m.max_body = request.max_body;
-    m.truncated = false;
+    m.sink = curl::BodySink{&response.body, request.max_body, false};
 
+    using curl::set;
     set(easy, CURLOPT_URL, request.url.c_str());
+    // Unlike the probe, which runs on without the limit, an API call is refused
+    // when libcurl cannot limit the protocols (kept as both behaved before).
     if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
         response.error = "libcurl refused to limit protocols to http and https";
         m.response = nullptr;
         return response;
     }
     set(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    set(easy, CURLOPT_NOSIGNAL, 1L);
-    set(easy, CURLOPT_ERRORBUFFER, m.errbuf.data());
-    set(easy, CURLOPT_WRITEFUNCTION, &Impl::write_body);
-    set(easy, CURLOPT_WRITEDATA, static_cast<void*>(&m));
+    curl::set_http_basics(easy, m.errbuf.data(), &m.sink, request.timeout);
     set(easy, CURLOPT_HEADERFUNCTION, &Impl::write_header);
     set(easy, CURLOPT_HEADERDATA, static_cast<void*>(&m));
-    set(easy, CURLOPT_USERAGENT, "shopkit/" SHOPKIT_VERSION);
-    set(easy, CURLOPT_ACCEPT_ENCODING, "");
-
-    const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
-    set(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-    set(easy, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, max_connect_timeout_ms));
     if (!request.ca_file.empty())
         set(easy, CURLOPT_CAINFO, request.ca_file.c_str());
 
@@ -207,37 +147,22 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     }
 
     bool has_expect = false;
-    std::string line;
     for (const auto& [name, value] : request.headers) {
         if (iequals(name, "Expect"))
             has_expect = true;
-        line.assign(name);
-        if (value.empty()) {
-            line += ';'; // libcurl's way to send a header with an empty value
-        } else {
-            line += ": ";
-            line += value;
-        }
-        curl_slist* grown = curl_slist_append(m.headers, line.c_str());
-        if (grown == nullptr)
-            throw std::runtime_error("out of memory building request headers");
-        m.headers = grown;
+        m.headers.add(name, value);
     }
-    if (!has_expect) {
-        // No "Expect: 100-continue" wait on larger bodies: APIs answer at once.
-        curl_slist* grown = curl_slist_append(m.headers, "Expect:");
-        if (grown == nullptr)
-            throw std::runtime_error("out of memory building request headers");
-        m.headers = grown;
-    }
-    set(easy, CURLOPT_HTTPHEADER, m.headers);
+    // No "Expect: 100-continue" wait on larger bodies: APIs answer at once.
+    if (!has_expect)
+        m.headers.add_line("Expect:");
+    set(easy, CURLOPT_HTTPHEADER, m.headers.get());
 
     const CURLcode result = curl_easy_perform(easy);
     m.response = nullptr;
 
     // Our own short write after max_body bytes ends the transfer with a write
     // error; the answer itself was complete enough to judge.
-    const bool capped = result == CURLE_WRITE_ERROR && m.truncated;
+    const bool capped = result == CURLE_WRITE_ERROR && m.sink.truncated;
     response.transfer_ok = result == CURLE_OK || capped;
     response.timed_out = result == CURLE_OPERATION_TIMEDOUT;
     long status = 0;
@@ -248,11 +173,10 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
                                              : std::string(curl_easy_strerror(result));
         // Telegram and Slack URLs hold tokens: an error text must never carry
         // the URL or its path, whatever libcurl chose to quote.
-        scrub(response.error, url);
-        const std::size_t host_start = url.find("//") + 2;
-        const std::size_t path_start = url.find_first_of("/?#", host_start);
-        if (path_start != std::string_view::npos && url.size() - path_start > 1)
-            scrub(response.error, url.substr(path_start));
+        response.error = redact_value(std::move(response.error), url, "<url>", 4);
+        const std::string_view path = url_after_authority(url);
+        if (path.size() > 1)
+            response.error = redact_value(std::move(response.error), path, "<url>", 4);
         while (!response.error.empty() &&
                (response.error.back() == '\n' || response.error.back() == '\r'))
             response.error.pop_back();

@@ -1,5 +1,8 @@
 #include "lib/net/mime.hpp"
 
+#include "lib/core/crypto.hpp"
+#include "lib/core/text.hpp"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -12,9 +15,6 @@ namespace shopkit::mime {
 
 namespace {
 
-constexpr std::string_view b64_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 // RFC 5322 says 78; RFC 2047 says 76 for a line holding an encoded-word.
 constexpr std::size_t max_line = 78;
 constexpr std::size_t max_encoded_line = 76;
@@ -22,34 +22,6 @@ constexpr std::size_t max_encoded_word = 75;
 constexpr std::string_view word_open = "=?UTF-8?B?";
 constexpr std::string_view word_close = "?=";
 constexpr std::size_t word_overhead = 12; // word_open + word_close
-
-bool is_cont(unsigned char c) {
-    return (c & 0xC0) == 0x80;
-}
-
-// The length of the UTF-8 character at `pos`: 1 to 4, and 1 for a byte that
-// starts no valid sequence (so bad input is carried, never split further).
-std::size_t char_length(std::string_view s, std::size_t pos) {
-    const auto c = static_cast<unsigned char>(s[pos]);
-    std::size_t n = 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4;
-    if (pos + n > s.size())
-        return 1;
-    for (std::size_t i = 1; i < n; ++i)
-        if (!is_cont(static_cast<unsigned char>(s[pos + i])))
-            return 1;
-    // Overlong and surrogate forms are not characters either.
-    const auto c1 = n > 1 ? static_cast<unsigned char>(s[pos + 1]) : 0;
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
-        (c == 0xF4 && c1 >= 0x90))
-        return 1;
-    return n;
-}
 
 // Control characters (and DEL) become spaces, runs of spaces one space, and the
 // ends are trimmed: a header value is one line and can inject nothing.
@@ -139,7 +111,7 @@ std::string encoded_words(std::string_view text, std::size_t& column) {
         const std::size_t max_bytes = (room - word_overhead) / 4 * 3;
         std::size_t end = pos;
         while (end < text.size()) {
-            const std::size_t n = char_length(text, end);
+            const std::size_t n = decode_utf8(text, end).length;
             if (end + n - pos > max_bytes)
                 break;
             end += n;
@@ -190,32 +162,7 @@ std::uint64_t fnv1a(std::string_view s) {
 } // namespace
 
 std::string base64(std::string_view data) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= data.size(); i += 3) {
-        const std::uint32_t v = (static_cast<unsigned char>(data[i]) << 16) |
-                                (static_cast<unsigned char>(data[i + 1]) << 8) |
-                                static_cast<unsigned char>(data[i + 2]);
-        out += b64_alphabet[(v >> 18) & 63];
-        out += b64_alphabet[(v >> 12) & 63];
-        out += b64_alphabet[(v >> 6) & 63];
-        out += b64_alphabet[v & 63];
-    }
-    if (i + 1 == data.size()) {
-        const std::uint32_t v = static_cast<unsigned char>(data[i]) << 16;
-        out += b64_alphabet[(v >> 18) & 63];
-        out += b64_alphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == data.size()) {
-        const std::uint32_t v = (static_cast<unsigned char>(data[i]) << 16) |
-                                (static_cast<unsigned char>(data[i + 1]) << 8);
-        out += b64_alphabet[(v >> 18) & 63];
-        out += b64_alphabet[(v >> 12) & 63];
-        out += b64_alphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
+    return shopkit::base64(data);
 }
 
 std::string base64_lines(std::string_view data) {

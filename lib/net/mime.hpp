@@ -21,7 +21,7 @@ struct Mailbox {
     std::string address; // local@domain
 };
 
-// Standard base64 (RFC 4648, with padding), on one line.
+// Standard base64 (RFC 4648, with padding), on one line (lib/core/crypto base64).
 std::string base64(std::string_view data);
 
 // base64 of `data` in lines of at most 76 characters, each ended by CRLF (an

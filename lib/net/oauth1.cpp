@@ -1,10 +1,7 @@
 #include "lib/net/oauth1.hpp"
 
+#include "lib/core/crypto.hpp"
 #include "lib/net/http.hpp"
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -83,14 +80,6 @@ std::string base_url(std::string_view url, std::string_view* query) {
     return scheme + "://" + host + std::string(path);
 }
 
-std::string base64(const unsigned char* data, std::size_t len) {
-    std::string out(4 * ((len + 2) / 3) + 1, '\0');
-    const int n =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(len));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
-
 } // namespace
 
 std::string oauth1_base_string(std::string_view method, std::string_view url,
@@ -136,13 +125,7 @@ std::string oauth1_base_string(std::string_view method, std::string_view url,
 std::string oauth1_signature(std::string_view base_string, std::string_view consumer_secret,
                              std::string_view token_secret) {
     const std::string key = percent_encode(consumer_secret) + '&' + percent_encode(token_secret);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-    unsigned int mac_len = 0;
-    if (HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(base_string.data()), base_string.size(),
-             mac.data(), &mac_len) == nullptr)
-        throw std::runtime_error("HMAC-SHA1 failed");
-    return base64(mac.data(), mac_len);
+    return base64(hmac_sha1(key, base_string));
 }
 
 std::string oauth1_authorization(std::string_view method, std::string_view url,
@@ -179,15 +162,13 @@ std::string oauth1_authorization(std::string_view method, std::string_view url,
 std::string oauth1_nonce() {
     static constexpr std::string_view alphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    std::array<unsigned char, 32> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-        throw std::runtime_error("RAND_bytes failed");
+    const std::string bytes = random_bytes(32);
     std::string out;
     out.reserve(bytes.size());
     // 256 is not a multiple of 62, so this is very slightly biased; a nonce
     // only has to be unique, not uniform.
-    for (const unsigned char b : bytes)
-        out += alphabet[b % alphabet.size()];
+    for (const char b : bytes)
+        out += alphabet[static_cast<unsigned char>(b) % alphabet.size()];
     return out;
 }
 

@@ -39,7 +39,7 @@ std::string oauth1_authorization(std::string_view method, std::string_view url,
                                  const OAuth1Credentials& credentials, std::string_view nonce,
                                  std::int64_t timestamp, const OAuth1Params& form = {});
 
-// 32 random alphanumeric characters (OpenSSL RAND_bytes), unique per request.
+// 32 random alphanumeric characters (core/crypto random_bytes), unique per request.
 std::string oauth1_nonce();
 
 } // namespace shopkit

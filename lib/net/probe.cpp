@@ -1,5 +1,7 @@
 #include "lib/net/probe.hpp"
 
+#include "lib/net/curl_common.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -16,18 +18,6 @@ namespace shopkit {
 
 namespace {
 
-// Transfers never wait longer than this to connect, even when the whole-transfer
-// timeout is longer: a host that takes more than this to accept is down.
-constexpr long max_connect_timeout_ms = 10'000;
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            throw std::runtime_error("curl_global_init failed");
-    });
-}
-
 [[noreturn]] void multi_failed(const char* what, CURLMcode code) {
     throw std::runtime_error(std::string(what) + ": " + curl_multi_strerror(code));
 }
@@ -39,35 +29,19 @@ struct Slot {
     std::size_t index = 0;
     std::size_t max_body = 0;
     bool want_certificate = false;
-    curl_slist* headers = nullptr;
+    curl::HeaderList headers;
     Response response;
+    curl::BodySink sink;
     std::array<char, CURL_ERROR_SIZE> errbuf{};
 
     Slot() = default;
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
     ~Slot() {
-        curl_slist_free_all(headers);
         if (easy != nullptr)
             curl_easy_cleanup(easy);
     }
 };
-
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* slot = static_cast<Slot*>(user);
-    const std::size_t len = size * count;
-    std::string& body = slot->response.body;
-    const std::size_t room = slot->max_body - std::min(slot->max_body, body.size());
-    if (len <= room) {
-        body.append(data, len);
-        return len;
-    }
-    // Keep what fits and stop the transfer with a short count: reading further
-    // would only cost time and memory (a 100 MB page must not grow us).
-    body.append(data, room);
-    slot->response.truncated = true;
-    return room;
-}
 
 // Removes the easy handles still in the multi before anything is freed, also when
 // a `done` callback throws.
@@ -135,40 +109,28 @@ double info_seconds(CURL* easy, CURLINFO what) {
     return v;
 }
 
-template <typename T> void set(CURL* easy, CURLoption opt, T value) {
-    // An option libcurl refuses here is a build without a feature (say HTTP/2);
-    // the transfer then runs without it, which is what a user would want.
-    (void)curl_easy_setopt(easy, opt, value);
-}
-
 void configure(Slot& slot, const Request& req, std::size_t index) {
     CURL* easy = slot.easy;
     curl_easy_reset(easy);
-    curl_slist_free_all(slot.headers);
-    slot.headers = nullptr;
+    slot.headers.clear();
     slot.index = index;
     slot.max_body = req.max_body;
     slot.want_certificate = req.want_certificate;
     slot.response = Response{};
+    slot.sink = curl::BodySink{&slot.response.body, req.max_body, false};
     slot.errbuf[0] = '\0';
 
+    using curl::set;
     set(easy, CURLOPT_PRIVATE, static_cast<void*>(&slot));
     set(easy, CURLOPT_URL, req.url.c_str());
+    // Unlike HttpClient, which refuses to send when libcurl cannot limit the
+    // protocols, a check runs on without the limit (kept as both behaved before).
     set(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     set(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    set(easy, CURLOPT_NOSIGNAL, 1L);
-    set(easy, CURLOPT_ERRORBUFFER, slot.errbuf.data());
-    set(easy, CURLOPT_WRITEFUNCTION, &write_body);
-    set(easy, CURLOPT_WRITEDATA, static_cast<void*>(&slot));
-    set(easy, CURLOPT_USERAGENT, "shopkit/" SHOPKIT_VERSION);
-    set(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl::set_http_basics(easy, slot.errbuf.data(), &slot.sink, req.timeout);
     set(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     // No CURLOPT_PIPEWAIT: it would make every check of a host wait on that host's
     // first connection, so one hanging page would time out all the others.
-
-    const long timeout_ms = std::max<long>(1, static_cast<long>(req.timeout.count()));
-    set(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-    set(easy, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, max_connect_timeout_ms));
 
     if (req.max_redirects > 0) {
         set(easy, CURLOPT_FOLLOWLOCATION, 1L);
@@ -191,31 +153,18 @@ void configure(Slot& slot, const Request& req, std::size_t index) {
         set(easy, CURLOPT_PASSWORD, req.basic_password.c_str());
     }
 
-    std::string line;
-    auto add_header = [&](std::string_view name, std::string_view value) {
-        line.assign(name);
-        if (value.empty()) {
-            line += ';'; // curl's way to send a header with an empty value
-        } else {
-            line += ": ";
-            line += value;
-        }
-        curl_slist* grown = curl_slist_append(slot.headers, line.c_str());
-        if (grown == nullptr)
-            throw std::runtime_error("out of memory building request headers");
-        slot.headers = grown;
-    };
     for (const auto& [name, value] : req.headers)
-        add_header(name, value);
+        slot.headers.add(name, value);
     if (!req.bearer.empty())
-        add_header("Authorization", "Bearer " + req.bearer);
-    if (slot.headers != nullptr)
-        set(easy, CURLOPT_HTTPHEADER, slot.headers);
+        slot.headers.add("Authorization", "Bearer " + req.bearer);
+    if (!slot.headers.empty())
+        set(easy, CURLOPT_HTTPHEADER, slot.headers.get());
 }
 
 void collect(Slot& slot, CURLcode result) {
     CURL* easy = slot.easy;
     Response& r = slot.response;
+    r.truncated = slot.sink.truncated;
 
     // Our own short write after max_body bytes ends the transfer with a write
     // error; the answer itself was fine.
@@ -276,7 +225,7 @@ std::optional<TimePoint> parse_certinfo_date(std::string_view text) {
 }
 
 CurlTransport::CurlTransport() {
-    global_init();
+    curl::global_init();
 }
 
 CurlTransport::~CurlTransport() = default;

@@ -1,6 +1,7 @@
 #include "lib/record/record.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/core/text.hpp"
 
 #include <fmt/core.h>
 
@@ -79,16 +80,9 @@ std::string short_reason(const std::string& what) {
             s.remove_prefix(p + 2);
     }
     constexpr std::size_t limit = 160;
-    std::string out(s.substr(0, limit));
-    if (s.size() > limit) {
-        // Do not end in the middle of a UTF-8 sequence.
-        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
-            out.pop_back();
-        if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80))
-            out.pop_back();
-        out += "…";
-    }
-    return out;
+    if (s.size() <= limit)
+        return std::string(s);
+    return std::string(utf8_prefix(s, limit)) + "…";
 }
 
 } // namespace

@@ -132,3 +132,20 @@ TEST_CASE("secret: every resolved secret, and each part of a secret URL, is reda
     CHECK(redact("hooks.example.com is fine, services too") ==
           "hooks.example.com is fine, services too");
 }
+
+TEST_CASE("redact_value replaces every long-enough occurrence", "[secret]") {
+    using shopkit::redact_value;
+    CHECK(redact_value("a tok1234 b tok1234", "tok1234") == "a [secret] b [secret]");
+    CHECK(redact_value("a tok b", "tok") == "a tok b"); // shorter than min_redacted
+    CHECK(redact_value("a tok b", "tok", "<url>", 3) == "a <url> b");
+    CHECK(redact_value("xxxx", "xx", "xx", 2) == "xxxx"); // scans on after the mark
+    CHECK(redact_value("abc", "", "<url>", 0) == "abc");
+}
+
+TEST_CASE("url_after_authority is the path, query and fragment", "[secret]") {
+    using shopkit::url_after_authority;
+    CHECK(url_after_authority("https://h.example/a/b?c#d") == "/a/b?c#d");
+    CHECK(url_after_authority("https://h.example?token=1") == "?token=1");
+    CHECK(url_after_authority("https://h.example") == "");
+    CHECK(url_after_authority("not a url") == "");
+}

@@ -31,11 +31,10 @@
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/text_limits.hpp"
+#include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
 #include "lib/state/state.hpp"
-
-#include <openssl/evp.h>
 
 #include <fmt/format.h>
 
@@ -51,70 +50,22 @@ namespace {
 constexpr std::string_view s32 = "234567abcdefghijklmnopqrstuvwxyz";
 constexpr std::string_view collection = "app.bsky.feed.post";
 
-bool url_char(unsigned char c) {
-    if (c <= 0x20 || c >= 0x7f)
-        return false;
-    return c != '<' && c != '>' && c != '"' && c != '\'' && c != '`';
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size())
-        return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i])
-            return false;
-    return true;
-}
+// Bluesky's link facets: a URL stops at whitespace, non-ASCII text and <>"'`;
+// sentence punctuation and a ')' or ']' it did not open are not part of it.
+constexpr UrlRules bluesky_urls{
+    .stop = "<>\"'`",
+    .trailing = ".,;:!?",
+    .closers = ")]",
+    .not_after = "",
+    .host_must_start_alnum = false,
+};
 
 } // namespace
 
 std::vector<LinkFacet> find_links(std::string_view text) {
     std::vector<LinkFacet> links;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        std::size_t scheme = 0;
-        if (starts_with_ci(text.substr(i), "https://"))
-            scheme = 8;
-        else if (starts_with_ci(text.substr(i), "http://"))
-            scheme = 7;
-        // "xhttp://" is not a link; "(http://" and "：http://" are.
-        const bool boundary = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
-        if (scheme == 0 || !boundary) {
-            ++i;
-            continue;
-        }
-        std::size_t end = i + scheme;
-        while (end < text.size() && url_char(static_cast<unsigned char>(text[end])))
-            ++end;
-        // Punctuation that ends a sentence is not part of the URL, nor is a
-        // closing bracket the URL did not open.
-        for (;;) {
-            if (end <= i + scheme)
-                break;
-            const char last = text[end - 1];
-            if (std::string_view(".,;:!?").find(last) != std::string_view::npos) {
-                --end;
-                continue;
-            }
-            if (last == ')' || last == ']') {
-                const char open = last == ')' ? '(' : '[';
-                const auto url = text.substr(i, end - i);
-                const auto opens = std::count(url.begin(), url.end(), open);
-                const auto closes = std::count(url.begin(), url.end(), last);
-                if (closes > opens) {
-                    --end;
-                    continue;
-                }
-            }
-            break;
-        }
-        if (end > i + scheme) {
-            links.push_back({i, end, std::string(text.substr(i, end - i))});
-            i = end;
-        } else {
-            i += scheme;
-        }
-    }
+    for (const auto& [begin, end] : find_urls(text, bluesky_urls))
+        links.push_back({begin, end, std::string(text.substr(begin, end - begin))});
     return links;
 }
 
@@ -138,13 +89,10 @@ nlohmann::json bluesky_post_record(const std::string& text, const std::string& c
 }
 
 std::string bluesky_rkey(std::string_view key, TimePoint created) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int len = 0;
-    if (EVP_Digest(key.data(), key.size(), md.data(), &len, EVP_sha256(), nullptr) != 1)
-        throw Error(exit_status::software, "SHA-256 failed (OpenSSL)");
+    const std::string md = sha256(key);
     std::uint64_t h = 0;
     for (int i = 0; i < 8; ++i)
-        h = (h << 8) | md[static_cast<std::size_t>(i)];
+        h = (h << 8) | static_cast<unsigned char>(md[static_cast<std::size_t>(i)]);
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(created.time_since_epoch()).count();
     const std::uint64_t micros =

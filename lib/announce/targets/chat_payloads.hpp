@@ -7,6 +7,7 @@
 #include "lib/announce/target.hpp"
 #include "lib/config/config.hpp"
 #include "lib/core/clock.hpp"
+#include "lib/core/crypto.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/net/http.hpp"
 
@@ -36,8 +37,8 @@ std::string mask_secrets(std::string text, const std::vector<std::string>& secre
 // lines dropped; empty when the text is one line.
 std::string notice_body(const std::string& text);
 
-// Hex (lower-case) HMAC-SHA256 of `data` keyed with `key` (OpenSSL).
-std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// hmac_sha256_hex (lower-case hex HMAC-SHA256) comes from lib/core/crypto.
+using shopkit::hmac_sha256_hex;
 
 // ---- webhook (webhook.cpp) ----
 

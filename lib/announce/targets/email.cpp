@@ -23,6 +23,8 @@
 #include "lib/announce/customers.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
+#include "lib/core/text.hpp"
+#include "lib/net/curl_common.hpp"
 #include "lib/net/mime.hpp"
 #include "lib/render/template.hpp"
 #include "lib/state/state.hpp"
@@ -58,12 +60,7 @@ std::string lower(std::string s) {
 }
 
 std::string trim(std::string_view s) {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && space(s.back()))
-        s.remove_suffix(1);
-    return std::string(s);
+    return std::string(shopkit::trim(s));
 }
 
 // A parameter that is a string or an array of strings (arrays arrive as JSON text).
@@ -187,7 +184,7 @@ class EmailTarget final : public Target {
 
     mutable std::optional<std::vector<Recipient>> recipients_;
     CURL* curl_ = nullptr;
-    curl_slist* rcpt_ = nullptr;
+    curl::HeaderList rcpt_; // the one RCPT TO of the message being sent
     std::string password_;
     std::vector<std::string> replies_;
     char errbuf_[CURL_ERROR_SIZE] = {};
@@ -313,7 +310,6 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
 EmailTarget::~EmailTarget() {
     if (curl_)
         curl_easy_cleanup(curl_);
-    curl_slist_free_all(rcpt_);
 }
 
 const std::vector<Recipient>& EmailTarget::recipients() const {
@@ -402,6 +398,7 @@ void EmailTarget::open_handle() {
         return;
     if (!username_.empty())
         password_ = required_secret(config_, "password");
+    curl::global_init();
     curl_ = curl_easy_init();
     if (!curl_)
         throw Error(exit_status::software, "cannot start libcurl");
@@ -466,9 +463,9 @@ SendResult EmailTarget::send(const Notice& notice) {
         const mime::Message m = message_for(notice, context, *to);
         const std::string data = mime::build_message(m);
         upload_ = {&data, 0};
-        curl_slist_free_all(rcpt_);
-        rcpt_ = curl_slist_append(nullptr, ("<" + to->mailbox.address + ">").c_str());
-        curl_easy_setopt(curl_, CURLOPT_MAIL_RCPT, rcpt_);
+        rcpt_.clear();
+        rcpt_.add_line("<" + to->mailbox.address + ">");
+        curl_easy_setopt(curl_, CURLOPT_MAIL_RCPT, rcpt_.get());
         errbuf_[0] = '\0';
         replies_.clear();
         const CURLcode rc = curl_easy_perform(curl_);

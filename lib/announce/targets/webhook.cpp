@@ -19,9 +19,6 @@
 #include "lib/core/exit_status.hpp"
 #include "lib/core/secret.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <fmt/format.h>
 
 namespace shopkit::targets {
@@ -33,14 +30,6 @@ void need_secret(const TargetConfig& config, const std::string& name) {
 }
 
 namespace {
-
-void replace_all(std::string& text, std::string_view what, std::string_view with) {
-    if (what.empty())
-        return;
-    for (std::size_t pos = text.find(what); pos != std::string::npos;
-         pos = text.find(what, pos + with.size()))
-        text.replace(pos, what.size(), with);
-}
 
 nlohmann::json webhook_json(const Notice& notice) {
     return {
@@ -56,19 +45,15 @@ nlohmann::json webhook_json(const Notice& notice) {
 } // namespace
 
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets) {
-    constexpr std::string_view mask = "[secret]";
     for (const std::string& secret : secrets) {
         if (secret.size() < 4)
             continue;
-        replace_all(text, secret, mask);
+        text = redact_value(std::move(text), secret, redacted_mark, 4);
         // A webhook URL's credential is its path (and sometimes its query): an
         // answer that echoes only the path must not leak it either.
-        const auto scheme = secret.find("://");
-        if (scheme == std::string::npos)
-            continue;
-        const auto path = secret.find('/', scheme + 3);
-        if (path != std::string::npos && secret.size() - path > 4)
-            replace_all(text, std::string_view(secret).substr(path), mask);
+        const std::string_view path = url_after_authority(secret);
+        if (path.size() > 4)
+            text = redact_value(std::move(text), path, redacted_mark, 4);
     }
     return redact(std::move(text));
 }
@@ -90,22 +75,6 @@ std::string notice_body(const std::string& text) {
     if (start >= text.size())
         return {};
     return text.substr(start);
-}
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr)
-        throw Error(exit_status::software, "HMAC-SHA256 failed (OpenSSL)");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned int i = 0; i < len; ++i) {
-        out.push_back(hex[md[i] >> 4]);
-        out.push_back(hex[md[i] & 0x0f]);
-    }
-    return out;
 }
 
 std::string webhook_body(const Notice& notice) {
