@@ -73,7 +73,7 @@ struct Run {
     const AnnounceOptions& opt;
     const AnnounceSink& sink;
     const Clock& clock;
-    StateStore* state = nullptr;
+    const Stores* state = nullptr;
     TimePoint now;
     std::map<CheckKey, CheckCounter> counters;
     std::map<std::string, std::unique_ptr<Target>> targets;
@@ -232,22 +232,22 @@ struct Run {
     // Brings the state up to date with an incident record from another run's
     // output: shopcheck writing the same state file has recorded it already.
     void sync(const IncidentEvent& e) {
-        const auto known = state->incident(e.incident.id);
+        const auto known = state->incidents.incident(e.incident.id);
         if (!known) {
             IncidentEvent opened = e;
             opened.event = Event::opened;
             opened.incident.until.reset();
             opened.time = e.event == Event::opened ? e.time : e.incident.since;
-            state->record_event(opened);
+            state->incidents.record_event(opened);
             if (e.event != Event::opened)
-                state->record_event(e);
+                state->incidents.record_event(e);
             return;
         }
         if (e.event == Event::resolved && !known->until)
-            state->record_event(e);
+            state->incidents.record_event(e);
         else if (e.event == Event::updated && !known->until &&
                  (known->severity != e.incident.severity || known->checks != e.incident.checks))
-            state->record_event(e);
+            state->incidents.record_event(e);
     }
 
     // ---- deciding ----
@@ -262,7 +262,7 @@ struct Run {
     // ended within stale_after.
     std::vector<Incident> live_incidents(const std::vector<IncidentEvent>& input) {
         std::vector<Incident> out =
-            state ? state->incidents_since(now - stale_after) : std::vector<Incident>{};
+            state ? state->incidents.incidents_since(now - stale_after) : std::vector<Incident>{};
         for (const auto& e : input) {
             auto it = std::find_if(out.begin(), out.end(),
                                    [&](const Incident& i) { return i.id == e.incident.id; });
@@ -278,13 +278,13 @@ struct Run {
         for (const auto& incident : live_incidents(input)) {
             std::vector<IncidentEvent> events;
             if (state)
-                events = state->incident_events(incident.id);
+                events = state->incidents.incident_events(incident.id);
             if (events.empty())
                 for (const auto& e : input)
                     if (e.incident.id == incident.id)
                         events.push_back(e);
             std::vector<OutboxRow> all =
-                state ? state->outbox_for_incident(incident.id) : std::vector<OutboxRow>{};
+                state ? state->outbox.outbox_for_incident(incident.id) : std::vector<OutboxRow>{};
             for (const auto& t : config.targets) {
                 if (!selected(t))
                     continue;
@@ -301,7 +301,7 @@ struct Run {
                         continue;
                     }
                     OutboxRow row = render_row(t, incident, due.event, due.name);
-                    if (state->enqueue(row) && row.state == OutboxState::held)
+                    if (state->outbox.enqueue(row) && row.state == OutboxState::held)
                         sink.record(announcement(row, "held"));
                 }
             }
@@ -311,14 +311,14 @@ struct Run {
     void drop(std::int64_t id) {
         if (opt.dry_run)
             return;
-        auto row = state->outbox_row(id);
+        auto row = state->outbox.outbox_row(id);
         if (!row || (row->state != OutboxState::held && row->state != OutboxState::pending &&
                      row->state != OutboxState::failed))
             return;
         row->state = OutboxState::dropped;
         row->finished = now;
         row->error = "the incident ended before this notice went out";
-        state->update_outbox(*row);
+        state->outbox.update_outbox(*row);
         sink.record(announcement(*row, "dropped"));
     }
 
@@ -330,7 +330,7 @@ struct Run {
                 fmt::format("--channel {}: no such channel in {}", channel, config.path.string()));
         std::optional<Incident> open;
         if (state) {
-            const auto all = state->open_incidents();
+            const auto all = state->incidents.open_incidents();
             if (const auto it = all.find(channel); it != all.end())
                 open = it->second;
         }
@@ -361,7 +361,7 @@ struct Run {
                 continue;
             }
             OutboxRow row = render_row(t, incident, *opt.event, name);
-            if (state->enqueue(row) && row.state == OutboxState::held)
+            if (state->outbox.enqueue(row) && row.state == OutboxState::held)
                 sink.record(announcement(row, "held"));
         }
     }
@@ -390,7 +390,8 @@ struct Run {
         std::vector<OutboxRow> claimed;
         const std::string owner = outbox_owner();
         state->transaction([&] {
-            for (auto& r : state->outbox_in_states({OutboxState::pending, OutboxState::sending})) {
+            for (auto& r :
+                 state->outbox.outbox_in_states({OutboxState::pending, OutboxState::sending})) {
                 if (only && r.id != *only)
                     continue;
                 const TargetConfig* t = target_config(r.target);
@@ -408,7 +409,7 @@ struct Run {
                 r.owner = owner;
                 r.lease_until = now + (t ? lease_for(*t) : Millis(std::chrono::minutes(15)));
                 r.attempts += 1;
-                state->update_outbox(r);
+                state->outbox.update_outbox(r);
                 claimed.push_back(r);
             }
         });
@@ -467,7 +468,7 @@ struct Run {
             worse(exit_status::tempfail);
             break;
         }
-        state->transaction([&] { state->update_outbox(row); });
+        state->transaction([&] { state->outbox.update_outbox(row); });
         Json rec = announcement(row, label);
         if (result.delivered || result.rejected) {
             rec["delivered"] = result.delivered;
@@ -479,8 +480,9 @@ struct Run {
     // ---- looking after the outbox ----
 
     void list_pending() {
-        for (const auto& r : state->outbox_in_states({OutboxState::held, OutboxState::pending,
-                                                      OutboxState::sending, OutboxState::failed})) {
+        for (const auto& r :
+             state->outbox.outbox_in_states({OutboxState::held, OutboxState::pending,
+                                             OutboxState::sending, OutboxState::failed})) {
             if (const auto* t = target_config(r.target); t && !selected(*t))
                 continue;
             Json rec = announcement(r, std::string(to_string(r.state)));
@@ -494,7 +496,7 @@ struct Run {
 
     OutboxRow row_for(std::int64_t id, std::initializer_list<OutboxState> states,
                       const char* action) {
-        auto row = state->outbox_row(id);
+        auto row = state->outbox.outbox_row(id);
         if (!row)
             throw usage_error(fmt::format("{} {}: no such notice in the outbox", action, id));
         if (std::find(states.begin(), states.end(), row->state) == states.end())
@@ -553,15 +555,16 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
 
     const auto path =
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
-    std::unique_ptr<StateStore> store;
+    std::unique_ptr<StateHandle> handle;
     try {
-        store = open_sqlite_state(path);
+        handle = open_sqlite_state(path);
     } catch (const std::runtime_error& e) {
         throw Error(exit_status::tempfail, e.what());
     }
-    run.state = store.get();
-    run.env.state = options.dry_run ? nullptr : store.get();
-    run.counters = store->load_counters();
+    const Stores& store = handle->stores();
+    run.state = &store;
+    run.env.state = options.dry_run ? nullptr : &store;
+    run.counters = store.checks.load_counters();
     // Every selected target is built now (no secret is read yet), so a target
     // that lacks a key of its kind is a config error (78) before anything is queued.
     for (const auto& t : config.targets)
@@ -573,25 +576,25 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
         return exit_status::ok;
     }
     if (options.discard) {
-        store->transaction([&] {
+        store.transaction([&] {
             OutboxRow row = run.row_for(
                 *options.discard, {OutboxState::held, OutboxState::pending, OutboxState::failed},
                 "--discard");
             row.state = OutboxState::discarded;
             row.finished = run.now;
-            store->update_outbox(row);
+            store.outbox.update_outbox(row);
             sink.record(run.announcement(row, "discarded"));
         });
         return exit_status::ok;
     }
     if (options.approve) {
-        store->transaction([&] {
+        store.transaction([&] {
             OutboxRow row = run.row_for(*options.approve, {OutboxState::held, OutboxState::failed},
                                         "--approve");
             row.state = OutboxState::pending;
             row.next_attempt.reset();
             row.finished.reset();
-            store->update_outbox(row);
+            store.outbox.update_outbox(row);
         });
         run.send_due(options.approve);
         return run.status;
@@ -607,7 +610,7 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
         run.show_dry(dry);
         return run.status;
     }
-    store->transaction([&] {
+    store.transaction([&] {
         for (const auto& e : input)
             run.sync(e);
         if (options.event)

@@ -21,7 +21,7 @@
 
 namespace shopkit {
 
-class StateStore;
+struct Stores;
 
 // One notice for one target, rendered.
 struct Notice {
@@ -59,7 +59,7 @@ struct SendResult {
 // What every target may use.
 struct TargetEnv {
     const Config* config = nullptr;
-    StateStore* state = nullptr; // null in --dry-run
+    const Stores* state = nullptr; // null in --dry-run
     const Clock* clock = nullptr;
     std::function<void(const std::string&)> log; // -v diagnostics (may be empty)
 };

@@ -63,13 +63,14 @@ void keep_state(const Config& config, const RunOptions& options,
                 const std::vector<const ChannelConfig*>& channels, RunOutcome& out, TimePoint now) {
     const std::filesystem::path path =
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
-    auto store = open_sqlite_state(path);
+    const auto handle = open_sqlite_state(path);
+    const Stores& store = handle->stores();
     const Thresholds thresholds{config.policy.fail_after, config.policy.recover_after};
 
-    store->transaction([&] {
+    store.transaction([&] {
         out.events.clear();
         out.open_channels.clear();
-        auto counters = store->load_counters();
+        auto counters = store.checks.load_counters();
         std::map<std::string, std::vector<CheckStatus>> by_channel;
         for (auto& r : out.results) {
             const CheckKey key{r.channel, r.check};
@@ -79,12 +80,12 @@ void keep_state(const Config& config, const RunOptions& options,
             // An unknown probe taught nothing: the counter keeps its state, the
             // result says unknown.
             r.state = r.raw == State::unknown ? State::unknown : next.state;
-            store->save_counter(key, next);
-            store->add_history(r);
+            store.checks.save_counter(key, next);
+            store.checks.add_history(r);
             by_channel[r.channel].push_back({r.check, next.state, r.critical, next.first_fail});
         }
 
-        auto open = store->open_incidents();
+        auto open = store.incidents.open_incidents();
         for (const ChannelConfig* channel : channels) {
             const auto o = open.find(channel->id);
             std::optional<Incident> current;
@@ -96,9 +97,9 @@ void keep_state(const Config& config, const RunOptions& options,
                 if (event->event == Event::opened)
                     event->incident.id =
                         unique_incident_id(event->incident.id, [&](const std::string& id) {
-                            return store->incident_exists(id);
+                            return store.incidents.incident_exists(id);
                         });
-                store->record_event(*event);
+                store.incidents.record_event(*event);
                 if (event->event != Event::resolved)
                     out.open_channels.insert(channel->id);
                 out.events.push_back(std::move(*event));
@@ -106,7 +107,7 @@ void keep_state(const Config& config, const RunOptions& options,
                 out.open_channels.insert(channel->id);
             }
         }
-        store->prune_history(now - config.policy.history);
+        store.checks.prune_history(now - config.policy.history);
     });
     out.state_kept = true;
     out.state_path = path;

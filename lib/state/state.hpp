@@ -1,87 +1,65 @@
-// The state store: what shopkit remembers between runs (counters, check
-// history, incidents and their events). One interface, so a PostgreSQL
+// The state: what shopkit remembers between runs, as one small store per
+// concern (checks, incidents, the outbox), each an interface so a PostgreSQL
 // implementation can follow the SQLite one; the SQL is kept to what both run.
+//
+// Code that uses the state takes a `Stores` (references, not owned) and never
+// opens a file itself; a program opens one with open_sqlite_state() and hands
+// its stores() down. Tests pass in-memory stores instead.
 #pragma once
 
-#include "lib/model/check_counter.hpp"
-#include "lib/model/check_result.hpp"
-#include "lib/model/incident.hpp"
-#include "lib/model/outbox_row.hpp"
+#include "lib/state/check_store.hpp"
+#include "lib/state/database.hpp"
+#include "lib/state/incident_store.hpp"
+#include "lib/state/outbox_store.hpp"
 
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace shopkit {
 
-class StateStore {
+// The stores of one state, and the transaction that spans them all.
+struct Stores {
+    Transactional& tx;
+    CheckStore& checks;
+    IncidentStore& incidents;
+    OutboxStore& outbox;
+
+    // tx.transaction(fn): one write transaction over every store.
+    void transaction(const std::function<void()>& fn) const { tx.transaction(fn); }
+};
+
+// An open SQLite state file and its stores; closes the file when destroyed.
+class StateHandle {
   public:
-    virtual ~StateStore() = default;
+    explicit StateHandle(std::unique_ptr<Database> db);
+    ~StateHandle();
+    StateHandle(const StateHandle&) = delete;
+    StateHandle& operator=(const StateHandle&) = delete;
 
-    // Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, waiting up to
-    // the busy timeout for another run). Commits when fn returns; rolls back and
-    // rethrows when it throws.
-    virtual void transaction(const std::function<void()>& fn) = 0;
+    // The connection under the stores.
+    Database& db() { return *db_; }
+    // The stores, valid while this handle lives.
+    const Stores& stores() const { return stores_; }
 
-    // All remembered counters.
-    virtual std::map<CheckKey, CheckCounter> load_counters() = 0;
-    virtual void save_counter(const CheckKey& key, const CheckCounter& counter) = 0;
-
-    // Appends one result to the check history.
-    virtual void add_history(const CheckResult& result) = 0;
-    // Deletes history older than `before`.
-    virtual void prune_history(TimePoint before) = 0;
-
-    // Open incidents (until unset), keyed by channel.
-    virtual std::map<std::string, Incident> open_incidents() = 0;
-    // True when an incident with this id was ever recorded.
-    virtual bool incident_exists(const std::string& id) = 0;
-    // Records an event and applies it to the incident row (opened: insert;
-    // updated: severity/checks; resolved: until).
-    virtual void record_event(const IncidentEvent& event) = 0;
-    // Events of one incident, oldest first.
-    virtual std::vector<IncidentEvent> incident_events(const std::string& id) = 0;
-    // One incident, open or not.
-    virtual std::optional<Incident> incident(const std::string& id) = 0;
-    // Incidents open now or active at any time since `from`, newest first.
-    virtual std::vector<Incident> incidents_since(TimePoint from) = 0;
-
-    // The outbox. enqueue inserts a row unless one with the same (incident, name,
-    // target) exists; returns true and sets row.id when it inserted.
-    virtual bool enqueue(OutboxRow& row) = 0;
-    // Rows of one incident (all targets) in creation order.
-    virtual std::vector<OutboxRow> outbox_for_incident(const std::string& incident) = 0;
-    // Rows in any of these states, in creation order.
-    virtual std::vector<OutboxRow> outbox_in_states(const std::vector<OutboxState>& states) = 0;
-    virtual std::optional<OutboxRow> outbox_row(std::int64_t id) = 0;
-    // Writes a row's mutable fields (state, attempts, next_attempt, finished,
-    // owner, lease_until, remote_id, error).
-    virtual void update_outbox(const OutboxRow& row) = 0;
-
-    // E-mail batches: the recipients of an outbox row already dealt with
-    // (accepted or refused), so a re-run after a kill mails only the rest.
-    virtual std::vector<std::string> recipients_done(std::int64_t outbox_id) = 0;
-    // Records one recipient's result ("sent" | "rejected") at once, in its own
-    // transaction unless one is open.
-    virtual void record_recipient(std::int64_t outbox_id, const std::string& address,
-                                  const std::string& result, const std::string& error) = 0;
+  private:
+    std::unique_ptr<Database> db_;
+    std::unique_ptr<CheckStore> checks_;
+    std::unique_ptr<IncidentStore> incidents_;
+    std::unique_ptr<OutboxStore> outbox_;
+    Stores stores_;
 };
 
 // $XDG_STATE_HOME/shopkit/state.db (~/.local/state when unset).
 std::filesystem::path default_state_path();
 
 // Opens (creating it and its directory if need be) an SQLite state file in WAL
-// mode with the given busy timeout. Throws std::runtime_error naming the path and
-// SQLite's message when the file cannot be opened, or its schema is from a newer
-// shopkit; every later SQLite failure is a std::runtime_error too.
-std::unique_ptr<StateStore>
+// mode with the given busy timeout, bringing its schema up to date. Throws
+// std::runtime_error naming the path and SQLite's message when the file cannot
+// be opened, or its schema is from a newer shopkit; every later SQLite failure
+// is a std::runtime_error too.
+std::unique_ptr<StateHandle>
 open_sqlite_state(const std::filesystem::path& path,
                   std::chrono::milliseconds busy_timeout = std::chrono::seconds(60));
 

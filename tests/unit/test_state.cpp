@@ -89,20 +89,20 @@ TEST_CASE("state: counters round-trip") {
     up.last_time = t0 + 2min;
     {
         auto store = open_sqlite_state(db);
-        CHECK(store->load_counters().empty());
-        store->transaction([&] {
-            store->save_counter({"own", "cart"}, down);
-            store->save_counter({"own", "top"}, up);
-            store->save_counter({"rakuten", "top"}, up);
+        CHECK(store->stores().checks.load_counters().empty());
+        store->stores().transaction([&] {
+            store->stores().checks.save_counter({"own", "cart"}, down);
+            store->stores().checks.save_counter({"own", "top"}, up);
+            store->stores().checks.save_counter({"rakuten", "top"}, up);
         });
         // An upsert replaces.
-        store->transaction([&] {
+        store->stores().transaction([&] {
             up.passes = 8;
-            store->save_counter({"own", "top"}, up);
+            store->stores().checks.save_counter({"own", "top"}, up);
         });
     }
     auto store = open_sqlite_state(db);
-    const auto counters = store->load_counters();
+    const auto counters = store->stores().checks.load_counters();
     REQUIRE(counters.size() == 3);
     const auto& c = counters.at({"own", "cart"});
     CHECK(c.state == State::down);
@@ -125,12 +125,13 @@ TEST_CASE("state: history insert and prune") {
     TempDir dir;
     const fs::path db = dir.path() / "state.db";
     auto store = open_sqlite_state(db);
-    store->transaction([&] {
+    store->stores().transaction([&] {
         for (int i = 0; i < 5; ++i)
-            store->add_history(result("own", "cart", t0 + std::chrono::hours(i * 24)));
+            store->stores().checks.add_history(
+                result("own", "cart", t0 + std::chrono::hours(i * 24)));
         CheckResult ok = result("own", "top", t0 + 96h, State::up);
         ok.state = State::down; // still confirmed down while recovering
-        store->add_history(ok);
+        store->stores().checks.add_history(ok);
     });
     RawDb raw(db);
     CHECK(raw.text("SELECT count(*) FROM check_history") == "6");
@@ -140,7 +141,7 @@ TEST_CASE("state: history insert and prune") {
     CHECK(raw.text("SELECT raw_state || ' ' || state || ' ' || coalesce(error, 'none') "
                    "FROM check_history WHERE check_id = 'top'") == "up down none");
 
-    store->transaction([&] { store->prune_history(t0 + 48h); });
+    store->stores().transaction([&] { store->stores().checks.prune_history(t0 + 48h); });
     CHECK(raw.text("SELECT count(*) FROM check_history") == "4");
     CHECK(raw.text("SELECT min(time) FROM check_history") == "2026-06-06T03:00:00Z");
 }
@@ -151,13 +152,15 @@ TEST_CASE("state: incidents open, update and resolve through record_event") {
     const std::string id = "own-20260604T0300";
     {
         auto store = open_sqlite_state(db);
-        CHECK_FALSE(store->incident_exists(id));
-        CHECK(store->open_incidents().empty());
+        CHECK_FALSE(store->stores().incidents.incident_exists(id));
+        CHECK(store->stores().incidents.open_incidents().empty());
 
         Incident inc = incident(id, Severity::major, {"top"}, t0);
-        store->transaction([&] { store->record_event({Event::opened, inc, t0 + 1min}); });
-        CHECK(store->incident_exists(id));
-        auto open = store->open_incidents();
+        store->stores().transaction([&] {
+            store->stores().incidents.record_event({Event::opened, inc, t0 + 1min});
+        });
+        CHECK(store->stores().incidents.incident_exists(id));
+        auto open = store->stores().incidents.open_incidents();
         REQUIRE(open.count("own") == 1);
         CHECK(open.at("own").id == id);
         CHECK(open.at("own").severity == Severity::major);
@@ -167,22 +170,26 @@ TEST_CASE("state: incidents open, update and resolve through record_event") {
 
         inc.severity = Severity::critical;
         inc.checks = {"top", "cart"};
-        store->transaction([&] { store->record_event({Event::updated, inc, t0 + 5min}); });
-        open = store->open_incidents();
+        store->stores().transaction([&] {
+            store->stores().incidents.record_event({Event::updated, inc, t0 + 5min});
+        });
+        open = store->stores().incidents.open_incidents();
         CHECK(open.at("own").severity == Severity::critical);
         CHECK(open.at("own").checks == std::vector<std::string>{"top", "cart"});
 
         inc.until = t0 + 45min;
-        store->transaction([&] { store->record_event({Event::resolved, inc, t0 + 45min}); });
-        CHECK(store->open_incidents().empty());
-        CHECK(store->incident_exists(id));
+        store->stores().transaction([&] {
+            store->stores().incidents.record_event({Event::resolved, inc, t0 + 45min});
+        });
+        CHECK(store->stores().incidents.open_incidents().empty());
+        CHECK(store->stores().incidents.incident_exists(id));
     }
 
     // Reopening the file keeps everything.
     auto store = open_sqlite_state(db);
-    CHECK(store->incident_exists(id));
-    CHECK(store->open_incidents().empty());
-    const auto events = store->incident_events(id);
+    CHECK(store->stores().incidents.incident_exists(id));
+    CHECK(store->stores().incidents.open_incidents().empty());
+    const auto events = store->stores().incidents.incident_events(id);
     REQUIRE(events.size() == 3);
     CHECK(events[0].event == Event::opened);
     CHECK(events[0].time == t0 + 1min);
@@ -198,7 +205,7 @@ TEST_CASE("state: incidents open, update and resolve through record_event") {
     CHECK(events[2].time == t0 + 45min);
     REQUIRE(events[2].incident.until);
     CHECK(*events[2].incident.until == t0 + 45min);
-    CHECK(store->incident_events("nope").empty());
+    CHECK(store->stores().incidents.incident_events("nope").empty());
 
     RawDb raw(db);
     CHECK(raw.text("SELECT checks FROM incidents") == R"(["top","cart"])");
@@ -212,18 +219,18 @@ TEST_CASE("state: a transaction reads its own writes") {
     RawDb raw(db);
     CheckCounter c;
     c.fails = 1;
-    store->transaction([&] {
+    store->stores().transaction([&] {
         for (int i = 0; i < 150; ++i)
-            store->save_counter({"own", "c" + std::to_string(i)}, c);
-        CHECK(store->load_counters().size() == 150);
+            store->stores().checks.save_counter({"own", "c" + std::to_string(i)}, c);
+        CHECK(store->stores().checks.load_counters().size() == 150);
         for (int i = 0; i < 150; ++i)
-            store->add_history(result("own", "c" + std::to_string(i), t0 + i * 1s));
-        store->prune_history(t0 + 100s);
+            store->stores().checks.add_history(result("own", "c" + std::to_string(i), t0 + i * 1s));
+        store->stores().checks.prune_history(t0 + 100s);
     });
     CHECK(raw.text("SELECT count(*) FROM check_history") == "50");
     // Outside a transaction every call is written at once.
-    store->save_counter({"own", "solo"}, c);
-    store->add_history(result("own", "solo", t0 + 1h));
+    store->stores().checks.save_counter({"own", "solo"}, c);
+    store->stores().checks.add_history(result("own", "solo", t0 + 1h));
     CHECK(raw.text("SELECT fails FROM check_state WHERE check_id = 'solo'") == "1");
     CHECK(raw.text("SELECT count(*) FROM check_history") == "51");
 }
@@ -232,11 +239,14 @@ TEST_CASE("state: an event for an unknown incident is an error") {
     TempDir dir;
     auto store = open_sqlite_state(dir.path() / "state.db");
     Incident inc = incident("own-20260604T0300", Severity::major, {"top"}, t0);
-    CHECK_THROWS_AS(store->record_event({Event::updated, inc, t0}), std::runtime_error);
-    CHECK_THROWS_AS(store->record_event({static_cast<Event>(99), inc, t0}), std::runtime_error);
-    store->record_event({Event::opened, inc, t0});
+    CHECK_THROWS_AS(store->stores().incidents.record_event({Event::updated, inc, t0}),
+                    std::runtime_error);
+    CHECK_THROWS_AS(store->stores().incidents.record_event({static_cast<Event>(99), inc, t0}),
+                    std::runtime_error);
+    store->stores().incidents.record_event({Event::opened, inc, t0});
     // The same id twice is refused: callers make ids unique first.
-    CHECK_THROWS_AS(store->record_event({Event::opened, inc, t0}), std::runtime_error);
+    CHECK_THROWS_AS(store->stores().incidents.record_event({Event::opened, inc, t0}),
+                    std::runtime_error);
 }
 
 TEST_CASE("state: a failing transaction leaves nothing behind") {
@@ -244,19 +254,19 @@ TEST_CASE("state: a failing transaction leaves nothing behind") {
     auto store = open_sqlite_state(dir.path() / "state.db");
     CheckCounter c;
     c.fails = 1;
-    CHECK_THROWS_WITH(store->transaction([&] {
-        store->save_counter({"own", "cart"}, c);
+    CHECK_THROWS_WITH(store->stores().transaction([&] {
+        store->stores().checks.save_counter({"own", "cart"}, c);
         for (int i = 0; i < 100; ++i)
-            store->add_history(result("own", "cart", t0));
+            store->stores().checks.add_history(result("own", "cart", t0));
         throw std::runtime_error("boom");
     }),
                       "boom");
-    CHECK(store->load_counters().empty());
+    CHECK(store->stores().checks.load_counters().empty());
     RawDb raw(dir.path() / "state.db");
     CHECK(raw.text("SELECT count(*) FROM check_history") == "0");
     // And the store is usable afterwards.
-    store->transaction([&] { store->save_counter({"own", "cart"}, c); });
-    CHECK(store->load_counters().size() == 1);
+    store->stores().transaction([&] { store->stores().checks.save_counter({"own", "cart"}, c); });
+    CHECK(store->stores().checks.load_counters().size() == 1);
 }
 
 TEST_CASE("state: the file is in WAL mode and its directory is private") {
@@ -282,8 +292,8 @@ TEST_CASE("state: a second run waits for the first one's transaction") {
     c.fails = 1;
 
     std::thread holder([&] {
-        first->transaction([&] {
-            first->save_counter({"own", "first"}, c);
+        first->stores().transaction([&] {
+            first->stores().checks.save_counter({"own", "first"}, c);
             holding = true;
             std::this_thread::sleep_for(300ms);
         });
@@ -291,15 +301,15 @@ TEST_CASE("state: a second run waits for the first one's transaction") {
     while (!holding)
         std::this_thread::sleep_for(1ms);
     const auto start = std::chrono::steady_clock::now();
-    CHECK_NOTHROW(second->transaction([&] {
+    CHECK_NOTHROW(second->stores().transaction([&] {
         // It must see what the first run committed.
-        CHECK(second->load_counters().count({"own", "first"}) == 1);
-        second->save_counter({"own", "second"}, c);
+        CHECK(second->stores().checks.load_counters().count({"own", "first"}) == 1);
+        second->stores().checks.save_counter({"own", "second"}, c);
     }));
     const auto waited = std::chrono::steady_clock::now() - start;
     holder.join();
     CHECK(waited >= 200ms);
-    CHECK(first->load_counters().size() == 2);
+    CHECK(first->stores().checks.load_counters().size() == 2);
 }
 
 TEST_CASE("state: first runs racing on a new file all succeed") {
@@ -315,8 +325,8 @@ TEST_CASE("state: first runs racing on a new file all succeed") {
                 auto store = open_sqlite_state(db, 10s);
                 CheckCounter c;
                 c.fails = i;
-                store->transaction([&] {
-                    store->save_counter({"own", "c" + std::to_string(i)}, c);
+                store->stores().transaction([&] {
+                    store->stores().checks.save_counter({"own", "c" + std::to_string(i)}, c);
                 });
                 ++ok;
             } catch (const std::exception& e) {
@@ -329,7 +339,7 @@ TEST_CASE("state: first runs racing on a new file all succeed") {
     for (const auto& e : errors)
         CHECK(e == "");
     CHECK(ok == runs);
-    CHECK(open_sqlite_state(db)->load_counters().size() == std::size_t(runs));
+    CHECK(open_sqlite_state(db)->stores().checks.load_counters().size() == std::size_t(runs));
 }
 
 TEST_CASE("state: waiting longer than the busy timeout is an error naming the file") {
@@ -340,7 +350,7 @@ TEST_CASE("state: waiting longer than the busy timeout is an error naming the fi
     std::atomic<bool> holding{false};
     std::atomic<bool> done{false};
     std::thread holder([&] {
-        first->transaction([&] {
+        first->stores().transaction([&] {
             holding = true;
             while (!done)
                 std::this_thread::sleep_for(5ms);
@@ -349,7 +359,7 @@ TEST_CASE("state: waiting longer than the busy timeout is an error naming the fi
     while (!holding)
         std::this_thread::sleep_for(1ms);
     try {
-        second->transaction([] {});
+        second->stores().transaction([] {});
         FAIL("no error");
     } catch (const std::runtime_error& e) {
         const std::string what = e.what();
@@ -409,11 +419,11 @@ TEST_CASE("state: ten thousand checks in one transaction are fast") {
 
     auto run = [&] {
         const auto start = std::chrono::steady_clock::now();
-        store->transaction([&] {
-            auto counters = store->load_counters();
+        store->stores().transaction([&] {
+            auto counters = store->stores().checks.load_counters();
             for (const auto& r : results) {
-                store->save_counter({r.channel, r.check}, c);
-                store->add_history(r);
+                store->stores().checks.save_counter({r.channel, r.check}, c);
+                store->stores().checks.add_history(r);
             }
         });
         return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -422,7 +432,7 @@ TEST_CASE("state: ten thousand checks in one transaction are fast") {
     run(); // the first run inserts; the second updates, as steady cron runs do
     const auto ms = run();
     WARN("10000 counters + history rows: " << ms.count() << " ms");
-    CHECK(store->load_counters().size() == n);
+    CHECK(store->stores().checks.load_counters().size() == n);
     // Generous, for sanitizer builds; a release build takes a few tens of ms.
     CHECK(ms < 2000ms);
 }
@@ -472,7 +482,7 @@ TEST_CASE("state: a version-1 file gains the outbox and becomes version 2") {
     }
     auto store = open_sqlite_state(db);
     OutboxRow row = sample_row("opened");
-    CHECK(store->enqueue(row));
+    CHECK(store->stores().outbox.enqueue(row));
     RawDb raw(db);
     CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "2");
 }
@@ -481,13 +491,13 @@ TEST_CASE("state: the outbox keeps one row per incident, name and target") {
     TempDir dir;
     auto store = open_sqlite_state(dir.path() / "state.db");
     OutboxRow a = sample_row("opened");
-    REQUIRE(store->enqueue(a));
+    REQUIRE(store->stores().outbox.enqueue(a));
     CHECK(a.id > 0);
     OutboxRow again = sample_row("opened");
-    CHECK_FALSE(store->enqueue(again));
+    CHECK_FALSE(store->stores().outbox.enqueue(again));
     OutboxRow other = sample_row("opened", "x");
-    CHECK(store->enqueue(other));
-    const auto rows = store->outbox_for_incident("own-20260604T0300");
+    CHECK(store->stores().outbox.enqueue(other));
+    const auto rows = store->stores().outbox.outbox_for_incident("own-20260604T0300");
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].text == "【障害のお知らせ】\n本文");
     CHECK(rows[0].context == R"({"x":1})");
@@ -500,17 +510,19 @@ TEST_CASE("state: outbox rows are updated and found by state") {
     auto store = open_sqlite_state(dir.path() / "state.db");
     OutboxRow a = sample_row("opened");
     OutboxRow b = sample_row("resolved");
-    REQUIRE(store->enqueue(a));
-    REQUIRE(store->enqueue(b));
+    REQUIRE(store->stores().outbox.enqueue(a));
+    REQUIRE(store->stores().outbox.enqueue(b));
     a.state = OutboxState::sending;
     a.attempts = 1;
     a.owner = "host:42";
     a.lease_until = shopkit::test::at("2026-06-04T03:25:00Z");
-    store->update_outbox(a);
-    CHECK(store->outbox_in_states({OutboxState::sending}).size() == 1);
-    CHECK(store->outbox_in_states({OutboxState::pending, OutboxState::sending}).size() == 2);
-    CHECK(store->outbox_in_states({OutboxState::sent}).empty());
-    auto back = store->outbox_row(a.id);
+    store->stores().outbox.update_outbox(a);
+    CHECK(store->stores().outbox.outbox_in_states({OutboxState::sending}).size() == 1);
+    CHECK(store->stores()
+              .outbox.outbox_in_states({OutboxState::pending, OutboxState::sending})
+              .size() == 2);
+    CHECK(store->stores().outbox.outbox_in_states({OutboxState::sent}).empty());
+    auto back = store->stores().outbox.outbox_row(a.id);
     REQUIRE(back);
     CHECK(back->owner == "host:42");
     CHECK(back->attempts == 1);
@@ -519,25 +531,26 @@ TEST_CASE("state: outbox rows are updated and found by state") {
     back->owner.clear();
     back->lease_until.reset();
     back->remote_id = "r-1";
-    store->update_outbox(*back);
-    back = store->outbox_row(a.id);
+    store->stores().outbox.update_outbox(*back);
+    back = store->stores().outbox.outbox_row(a.id);
     CHECK(back->state == OutboxState::sent);
     CHECK(back->owner.empty());
     CHECK_FALSE(back->lease_until);
     CHECK(back->remote_id == "r-1");
-    CHECK_FALSE(store->outbox_row(9999));
+    CHECK_FALSE(store->stores().outbox.outbox_row(9999));
 }
 
 TEST_CASE("state: e-mail recipients are remembered per outbox row") {
     TempDir dir;
     auto store = open_sqlite_state(dir.path() / "state.db");
     OutboxRow a = sample_row("opened", "mail");
-    REQUIRE(store->enqueue(a));
-    store->record_recipient(a.id, "b@example.jp", "sent", "");
-    store->record_recipient(a.id, "a@example.jp", "rejected", "550 no such user");
-    store->record_recipient(a.id, "b@example.jp", "sent", "");
-    CHECK(store->recipients_done(a.id) == std::vector<std::string>{"a@example.jp", "b@example.jp"});
-    CHECK(store->recipients_done(a.id + 1).empty());
+    REQUIRE(store->stores().outbox.enqueue(a));
+    store->stores().outbox.record_recipient(a.id, "b@example.jp", "sent", "");
+    store->stores().outbox.record_recipient(a.id, "a@example.jp", "rejected", "550 no such user");
+    store->stores().outbox.record_recipient(a.id, "b@example.jp", "sent", "");
+    CHECK(store->stores().outbox.recipients_done(a.id) ==
+          std::vector<std::string>{"a@example.jp", "b@example.jp"});
+    CHECK(store->stores().outbox.recipients_done(a.id + 1).empty());
 }
 
 TEST_CASE("state: incidents are found by id and by time") {
@@ -552,17 +565,20 @@ TEST_CASE("state: incidents are found by id and by time") {
     IncidentEvent now = old;
     now.incident.id = "own-2";
     now.incident.since = now.time = shopkit::test::at("2026-06-04T03:00:00Z");
-    store->record_event(old);
+    store->stores().incidents.record_event(old);
     IncidentEvent end = old;
     end.event = Event::resolved;
     end.incident.until = end.time = shopkit::test::at("2026-01-01T01:00:00Z");
-    store->record_event(end);
-    store->record_event(now);
-    REQUIRE(store->incident("own-1"));
-    CHECK(store->incident("own-1")->until == end.time);
-    CHECK_FALSE(store->incident("nope"));
-    const auto recent = store->incidents_since(shopkit::test::at("2026-06-01T00:00:00Z"));
+    store->stores().incidents.record_event(end);
+    store->stores().incidents.record_event(now);
+    REQUIRE(store->stores().incidents.incident("own-1"));
+    CHECK(store->stores().incidents.incident("own-1")->until == end.time);
+    CHECK_FALSE(store->stores().incidents.incident("nope"));
+    const auto recent =
+        store->stores().incidents.incidents_since(shopkit::test::at("2026-06-01T00:00:00Z"));
     REQUIRE(recent.size() == 1);
     CHECK(recent[0].id == "own-2");
-    CHECK(store->incidents_since(shopkit::test::at("2025-12-01T00:00:00Z")).size() == 2);
+    CHECK(store->stores()
+              .incidents.incidents_since(shopkit::test::at("2025-12-01T00:00:00Z"))
+              .size() == 2);
 }

@@ -243,8 +243,12 @@ TEST_CASE("status_site: writing is atomic, creates the directory and leaves no t
 namespace {
 
 // Only what the statuspage target reads; the rest is never called.
-class FakeState : public StateStore {
+class FakeState : public Transactional,
+                  public CheckStore,
+                  public IncidentStore,
+                  public OutboxStore {
   public:
+    Stores stores{*this, *this, *this, *this};
     std::map<CheckKey, CheckCounter> counters;
     std::vector<Incident> incidents;
     std::vector<OutboxRow> rows;
@@ -392,7 +396,7 @@ TEST_CASE("status_site: the statuspage target shows what it was told, and the ch
     const FixedClock clock(now);
     TargetEnv env;
     env.config = &config;
-    env.state = &state;
+    env.state = &state.stores;
     env.clock = &clock;
     auto target = make_target(config.targets.at(0), env);
 
@@ -443,7 +447,7 @@ TEST_CASE("status_site: a person's maintenance notice is shown without an incide
     const FixedClock clock(at("2026-06-04T03:20:00Z"));
     TargetEnv env;
     env.config = &config;
-    env.state = &state;
+    env.state = &state.stores;
     env.clock = &clock;
     auto target = make_target(config.targets.at(0), env);
     Notice n;

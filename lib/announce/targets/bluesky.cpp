@@ -173,7 +173,7 @@ class BlueskyTarget final : public HttpTarget {
     // The outbox row's creation time: the same on every attempt, in every run.
     TimePoint created(const Notice& notice) const {
         if (env_.state && notice.outbox_id != 0)
-            if (auto row = env_.state->outbox_row(notice.outbox_id))
+            if (auto row = env_.state->outbox.outbox_row(notice.outbox_id))
                 return row->created;
         if (notice.record.is_object())
             for (const char* field : {"time", "since"})

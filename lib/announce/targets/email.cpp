@@ -441,7 +441,7 @@ SendResult EmailTarget::send(const Notice& notice) {
                               std::string(segments_.empty() ? "" : " in these segments")
                         : "nobody to mail");
     std::set<std::string> done;
-    for (const std::string& addr : env_.state->recipients_done(notice.outbox_id))
+    for (const std::string& addr : env_.state->outbox.recipients_done(notice.outbox_id))
         done.insert(lower(addr));
     std::vector<const Recipient*> todo;
     for (const Recipient& r : list)
@@ -475,7 +475,7 @@ SendResult EmailTarget::send(const Notice& notice) {
         curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &fresh);
         connections += fresh;
         if (rc == CURLE_OK) {
-            env_.state->record_recipient(notice.outbox_id, to->mailbox.address, "sent", "");
+            env_.state->outbox.record_recipient(notice.outbox_id, to->mailbox.address, "sent", "");
             ++result.delivered;
             continue;
         }
@@ -485,7 +485,8 @@ SendResult EmailTarget::send(const Notice& notice) {
         const bool rcpt_stage = reason.starts_with("RCPT failed");
         if (rcpt_stage && code >= 500 && code < 600) {
             const std::string why = said;
-            env_.state->record_recipient(notice.outbox_id, to->mailbox.address, "rejected", why);
+            env_.state->outbox.record_recipient(notice.outbox_id, to->mailbox.address, "rejected",
+                                                why);
             ++result.rejected;
             if (first_refusal.empty())
                 first_refusal = fmt::format("{}: {}", to->mailbox.address, why);

@@ -144,7 +144,7 @@ class InstagramTarget final : public HttpTarget {
             return p;
         std::vector<std::pair<std::string, std::string>> seen;
         std::set<std::string> dead;
-        for (const std::string& r : env_.state->recipients_done(notice.outbox_id)) {
+        for (const std::string& r : env_.state->outbox.recipients_done(notice.outbox_id)) {
             if (r.rfind(marker, 0) != 0)
                 continue;
             const std::string rest = r.substr(marker.size());
@@ -167,8 +167,8 @@ class InstagramTarget final : public HttpTarget {
                   const std::string& id) {
         done[what] = id;
         if (env_.state != nullptr && notice.outbox_id != 0)
-            env_.state->record_recipient(notice.outbox_id, std::string(marker) + what + ":" + id,
-                                         "sent", "");
+            env_.state->outbox.record_recipient(notice.outbox_id,
+                                                std::string(marker) + what + ":" + id, "sent", "");
     }
 
     Step call(const std::string& path, std::vector<std::pair<std::string, std::string>> fields,

@@ -121,7 +121,7 @@ class StatuspageTarget : public Target {
         std::vector<Told> out;
         std::set<std::string> keys;
         if (env_.state) {
-            for (const auto& row : env_.state->outbox_in_states({OutboxState::sent})) {
+            for (const auto& row : env_.state->outbox.outbox_in_states({OutboxState::sent})) {
                 if (row.target != config_.id || row.id == notice.outbox_id)
                     continue;
                 Told t{row.incident, row.event, row.created, {}, {}};
@@ -136,7 +136,7 @@ class StatuspageTarget : public Target {
             return out; // already recorded as sent: an approved re-send, say
         TimePoint queued = now();
         if (env_.state && notice.outbox_id != 0)
-            if (const auto row = env_.state->outbox_row(notice.outbox_id))
+            if (const auto row = env_.state->outbox.outbox_row(notice.outbox_id))
                 queued = row->created;
         Told t{notice.incident, notice.event, queued, {}, notice.context};
         auto [title, text] = split_notice(notice.text);
@@ -179,7 +179,7 @@ class StatuspageTarget : public Target {
 
         std::map<CheckKey, CheckCounter> counters;
         if (env_.state)
-            counters = env_.state->load_counters();
+            counters = env_.state->checks.load_counters();
         for (const auto& ch : cfg.channels) {
             SiteChannel sc{ch.id, ch.name.empty() ? ch.id : ch.name, ch.url, {}};
             for (const auto& c : ch.checks) {
@@ -192,7 +192,7 @@ class StatuspageTarget : public Target {
 
         std::map<std::string, Incident> recorded;
         if (env_.state)
-            for (auto& inc : env_.state->incidents_since(at - window))
+            for (auto& inc : env_.state->incidents.incidents_since(at - window))
                 recorded.emplace(inc.id, std::move(inc));
 
         std::vector<Told> all = told(notice);
@@ -207,7 +207,7 @@ class StatuspageTarget : public Target {
                 if (const auto it = recorded.find(t.incident); it != recorded.end())
                     inc = it->second;
                 else if (env_.state)
-                    inc = env_.state->incident(t.incident);
+                    inc = env_.state->incidents.incident(t.incident);
                 if (inc) {
                     SiteIncident si;
                     si.id = inc->id;
