@@ -49,22 +49,6 @@ std::string compact_utc(TimePoint t) {
     return s; // 20260604T030003Z
 }
 
-std::string required_string(const Json& r, const char* key) {
-    const auto it = r.find(key);
-    if (it == r.end() || !it->is_string() || it->get<std::string>().empty())
-        throw data_error(fmt::format("incident record without \"{}\"", key));
-    return it->get<std::string>();
-}
-
-TimePoint required_time(const Json& r, const char* key) {
-    const std::string text = required_string(r, key);
-    const auto t = parse_rfc3339(text);
-    if (!t)
-        throw data_error(
-            fmt::format("incident record: \"{}\" is not an RFC 3339 time: \"{}\"", key, text));
-    return *t;
-}
-
 struct Run {
     Run(const Config& c, const AnnounceOptions& o, const AnnounceSink& s, const Clock& cl)
         : config(c), opt(o), sink(s), clock(cl) {}
@@ -507,38 +491,6 @@ struct Run {
 };
 
 } // namespace
-
-IncidentEvent incident_from_record(const Json& r, TimePoint now) {
-    IncidentEvent e;
-    const std::string event = required_string(r, "event");
-    const auto kind = event_from_string(event);
-    if (!kind || *kind == Event::maintenance)
-        throw data_error(fmt::format("incident record: unknown event \"{}\"", event));
-    e.event = *kind;
-    e.incident.id = required_string(r, "id");
-    e.incident.channel = required_string(r, "channel");
-    const std::string sev = r.contains("severity") && r["severity"].is_string()
-                                ? r["severity"].get<std::string>()
-                                : "major";
-    const auto s = severity_from_string(sev);
-    if (!s)
-        throw data_error(fmt::format("incident record: unknown severity \"{}\"", sev));
-    e.incident.severity = *s;
-    if (r.contains("checks")) {
-        if (!r["checks"].is_array())
-            throw data_error("incident record: \"checks\" is not a list");
-        for (const auto& c : r["checks"]) {
-            if (!c.is_string())
-                throw data_error("incident record: \"checks\" holds a non-string");
-            e.incident.checks.push_back(c.get<std::string>());
-        }
-    }
-    e.incident.since = required_time(r, "since");
-    if (e.event == Event::resolved)
-        e.incident.until = r.contains("until") ? required_time(r, "until") : now;
-    e.time = r.contains("time") ? required_time(r, "time") : now;
-    return e;
-}
 
 int run_announce(const Config& config, const AnnounceOptions& options, const AnnounceSink& sink,
                  const Clock& clock) {

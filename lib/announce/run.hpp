@@ -52,8 +52,4 @@ struct AnnounceSink {
 int run_announce(const Config& config, const AnnounceOptions& options, const AnnounceSink& sink,
                  const Clock& clock);
 
-// The incident event an incident record describes. Throws data_error "why" for
-// a record that lacks id, event or since, or has a bad time or severity.
-IncidentEvent incident_from_record(const nlohmann::json& record, TimePoint now);
-
 } // namespace shopkit
