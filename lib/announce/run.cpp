@@ -127,6 +127,28 @@ struct Run {
         return row;
     }
 
+    // The incident a row is about, as the state holds it; a person's notice
+    // about something shopcheck never recorded (or one in --dry-run) is read
+    // from the variables it was rendered with.
+    Incident incident_of(const OutboxRow& row, const Json& context) const {
+        if (state)
+            if (auto known = state->incidents.incident(row.incident))
+                return *known;
+        Incident inc;
+        inc.id = row.incident;
+        const Json ctx_incident = context.value("incident", Json::object());
+        inc.channel = context.value("channel", Json::object()).value("id", "");
+        inc.severity =
+            severity_from_string(ctx_incident.value("severity", "")).value_or(Severity::major);
+        for (const auto& c : ctx_incident.value("checks", Json::array()))
+            if (c.is_object() && c.contains("id") && c["id"].is_string())
+                inc.checks.push_back(c["id"].get<std::string>());
+        inc.since = parse_rfc3339(ctx_incident.value("since_iso", "")).value_or(row.created);
+        if (const auto until = parse_rfc3339(ctx_incident.value("until_iso", "")))
+            inc.until = until;
+        return inc;
+    }
+
     Notice notice_of(const OutboxRow& row) const {
         Notice n;
         n.outbox_id = row.id;
@@ -142,13 +164,9 @@ struct Run {
         n.context = Json::parse(row.context, nullptr, false);
         if (n.context.is_discarded())
             n.context = Json::object();
-        if (n.context.contains("incident"))
-            n.record = {{"id", row.incident},
-                        {"event", row.event},
-                        {"channel", n.context["channel"].value("id", "")},
-                        {"severity", n.context["incident"].value("severity", "")},
-                        {"checks", n.context["incident"].value("checks", Json::array())},
-                        {"since", n.context["incident"].value("since_iso", "")}};
+        n.record =
+            incident_record(IncidentEvent{row.event, incident_of(row, n.context), row.created},
+                            config.shop.timezone);
         return n;
     }
 

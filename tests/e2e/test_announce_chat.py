@@ -205,6 +205,13 @@ class AnnounceChatTest(unittest.TestCase):
         self.assertTrue(telegram["text"].startswith("【障害のお知らせ】"))
         hook, = self.fake.delivered["webhook"]
         self.assertEqual(hook["incident"]["id"], json.loads(incident())["id"])
+        # The incident record itself, as shopcheck writes it (shopkit.7), not a
+        # copy rebuilt from template variables.
+        self.assertEqual({k: hook["incident"].get(k) for k in
+                          ("v", "type", "event", "channel", "severity", "checks")},
+                         {"v": 1, "type": "incident", "event": "opened", "channel": "own",
+                          "severity": "critical", "checks": ["cart"]})
+        self.assertIn("since", hook["incident"])
         self.assertEqual(hook["event"], "opened")
         self.assertEqual(hook["target"], "webhook-1")
         self.assertEqual(hook["subject"], "【障害のお知らせ】テスト商店 公式ショップ")
