@@ -63,8 +63,10 @@ void keep_state(const Config& config, const RunOptions& options,
                 const std::vector<const ChannelConfig*>& channels, RunOutcome& out, TimePoint now) {
     const std::filesystem::path path =
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
-    const auto handle = open_sqlite_state(path);
-    const Stores& store = handle->stores();
+    std::unique_ptr<StateHandle> handle;
+    if (!options.stores)
+        handle = open_sqlite_state(path);
+    const Stores& store = options.stores ? *options.stores : handle->stores();
     const Thresholds thresholds{config.policy.fail_after, config.policy.recover_after};
 
     store.transaction([&] {

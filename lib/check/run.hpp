@@ -7,6 +7,7 @@
 #include "lib/check/incident_logic.hpp"
 #include "lib/config/config.hpp"
 #include "lib/net/probe.hpp"
+#include "lib/state/state.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -21,6 +22,11 @@ struct RunOptions {
     std::optional<std::filesystem::path> state; // overrides [shop] state
     bool keep_state = true;                     // false: no counters, no incidents (thresholds off)
     std::optional<int> concurrency;             // overrides [policy] concurrency
+    // The state to use instead of opening the file (tests pass in-memory
+    // stores). Unset: the file (`state`, else [shop] state, else the default)
+    // is opened only once the probes are judged, so a run that records
+    // nothing (our own network down) never creates it.
+    const Stores* stores = nullptr;
 };
 
 struct RunOutcome {

@@ -5,6 +5,7 @@
 #include "lib/render/status_site.hpp"
 #include "lib/state/state.hpp"
 
+#include "fake_stores.hpp"
 #include "support.hpp"
 
 #include <fmt/core.h>
@@ -242,65 +243,8 @@ TEST_CASE("status_site: writing is atomic, creates the directory and leaves no t
 
 namespace {
 
-// Only what the statuspage target reads; the rest is never called.
-class FakeState : public Transactional,
-                  public CheckStore,
-                  public IncidentStore,
-                  public OutboxStore {
-  public:
-    Stores stores{*this, *this, *this, *this};
-    std::map<CheckKey, CheckCounter> counters;
-    std::vector<Incident> incidents;
-    std::vector<OutboxRow> rows;
-
-    void transaction(const std::function<void()>& fn) override { fn(); }
-    std::map<CheckKey, CheckCounter> load_counters() override { return counters; }
-    void save_counter(const CheckKey&, const CheckCounter&) override {}
-    void add_history(const CheckResult&) override {}
-    void prune_history(TimePoint) override {}
-    std::map<std::string, Incident> open_incidents() override { return {}; }
-    bool incident_exists(const std::string& id) override { return incident(id).has_value(); }
-    void record_event(const IncidentEvent&) override {}
-    std::vector<IncidentEvent> incident_events(const std::string&) override { return {}; }
-    std::optional<Incident> incident(const std::string& id) override {
-        for (const auto& i : incidents)
-            if (i.id == id)
-                return i;
-        return std::nullopt;
-    }
-    std::vector<Incident> incidents_since(TimePoint from) override {
-        std::vector<Incident> out;
-        for (const auto& i : incidents)
-            if (!i.until || *i.until >= from)
-                out.push_back(i);
-        return out;
-    }
-    bool enqueue(OutboxRow&) override { return false; }
-    std::vector<OutboxRow> outbox_for_incident(const std::string& id) override {
-        std::vector<OutboxRow> out;
-        for (const auto& r : rows)
-            if (r.incident == id)
-                out.push_back(r);
-        return out;
-    }
-    std::vector<OutboxRow> outbox_in_states(const std::vector<OutboxState>& states) override {
-        std::vector<OutboxRow> out;
-        for (const auto& r : rows)
-            if (std::find(states.begin(), states.end(), r.state) != states.end())
-                out.push_back(r);
-        return out;
-    }
-    std::optional<OutboxRow> outbox_row(std::int64_t id) override {
-        for (const auto& r : rows)
-            if (r.id == id)
-                return r;
-        return std::nullopt;
-    }
-    void update_outbox(const OutboxRow&) override {}
-    std::vector<std::string> recipients_done(std::int64_t) override { return {}; }
-    void record_recipient(std::int64_t, const std::string&, const std::string&,
-                          const std::string&) override {}
-};
+// The in-memory state the statuspage target reads.
+using FakeState = shopkit::test::MemoryState;
 
 class FixedClock : public Clock {
   public:

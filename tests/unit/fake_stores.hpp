@@ -1,0 +1,168 @@
+// An in-memory state for unit tests: the three store interfaces of
+// lib/state/state.hpp over plain containers, so a run's orchestration is
+// tested without a file. Behaves like the SQLite stores where tests look:
+// enqueue keeps one row per (incident, name, target), record_event applies
+// the event to the incident, a transaction that throws changes nothing.
+#pragma once
+
+#include "lib/state/state.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace shopkit::test {
+
+class MemoryState : public Transactional,
+                    public CheckStore,
+                    public IncidentStore,
+                    public OutboxStore {
+  public:
+    Stores stores{*this, *this, *this, *this};
+
+    std::map<CheckKey, CheckCounter> counters;
+    std::vector<CheckResult> history;
+    std::vector<Incident> incidents; // in the order they opened
+    std::vector<IncidentEvent> events;
+    std::vector<OutboxRow> rows;
+    std::map<std::int64_t, std::vector<std::string>> recipients;
+    int transactions = 0; // committed ones
+
+    void transaction(const std::function<void()>& fn) override {
+        if (in_transaction_)
+            return fn();
+        const auto saved = snapshot();
+        in_transaction_ = true;
+        try {
+            fn();
+        } catch (...) {
+            in_transaction_ = false;
+            restore(saved);
+            throw;
+        }
+        in_transaction_ = false;
+        ++transactions;
+    }
+
+    std::map<CheckKey, CheckCounter> load_counters() override { return counters; }
+    void save_counter(const CheckKey& key, const CheckCounter& counter) override {
+        counters[key] = counter;
+    }
+    void add_history(const CheckResult& result) override { history.push_back(result); }
+    void prune_history(TimePoint before) override {
+        std::erase_if(history, [&](const CheckResult& r) { return r.time < before; });
+    }
+
+    std::map<std::string, Incident> open_incidents() override {
+        std::map<std::string, Incident> out;
+        for (const auto& i : incidents)
+            if (!i.until)
+                out[i.channel] = i;
+        return out;
+    }
+    bool incident_exists(const std::string& id) override { return find(id) != nullptr; }
+    void record_event(const IncidentEvent& e) override {
+        Incident* known = find(e.incident.id);
+        if (e.event == Event::opened) {
+            if (known)
+                throw std::runtime_error("incident " + e.incident.id + " exists");
+            incidents.push_back(e.incident);
+        } else if (!known) {
+            throw std::runtime_error("incident " + e.incident.id + ": no such incident");
+        } else if (e.event == Event::updated) {
+            known->severity = e.incident.severity;
+            known->checks = e.incident.checks;
+        } else if (e.event == Event::resolved) {
+            known->until = e.incident.until;
+        } else {
+            throw std::runtime_error("unknown event");
+        }
+        events.push_back(e);
+    }
+    std::vector<IncidentEvent> incident_events(const std::string& id) override {
+        std::vector<IncidentEvent> out;
+        for (const auto& e : events)
+            if (e.incident.id == id)
+                out.push_back(e);
+        return out;
+    }
+    std::optional<Incident> incident(const std::string& id) override {
+        if (const Incident* i = find(id))
+            return *i;
+        return std::nullopt;
+    }
+    std::vector<Incident> incidents_since(TimePoint from) override {
+        std::vector<Incident> out;
+        for (auto it = incidents.rbegin(); it != incidents.rend(); ++it)
+            if (!it->until || *it->until >= from)
+                out.push_back(*it);
+        return out;
+    }
+
+    bool enqueue(OutboxRow& row) override {
+        for (const auto& r : rows)
+            if (r.incident == row.incident && r.name == row.name && r.target == row.target)
+                return false;
+        row.id = static_cast<std::int64_t>(rows.size()) + 1;
+        rows.push_back(row);
+        return true;
+    }
+    std::vector<OutboxRow> outbox_for_incident(const std::string& id) override {
+        std::vector<OutboxRow> out;
+        for (const auto& r : rows)
+            if (r.incident == id)
+                out.push_back(r);
+        return out;
+    }
+    std::vector<OutboxRow> outbox_in_states(const std::vector<OutboxState>& states) override {
+        std::vector<OutboxRow> out;
+        for (const auto& r : rows)
+            if (std::find(states.begin(), states.end(), r.state) != states.end())
+                out.push_back(r);
+        return out;
+    }
+    std::optional<OutboxRow> outbox_row(std::int64_t id) override {
+        for (const auto& r : rows)
+            if (r.id == id)
+                return r;
+        return std::nullopt;
+    }
+    void update_outbox(const OutboxRow& row) override {
+        for (auto& r : rows)
+            if (r.id == row.id)
+                r = row;
+    }
+    std::vector<std::string> recipients_done(std::int64_t id) override { return recipients[id]; }
+    void record_recipient(std::int64_t id, const std::string& address, const std::string&,
+                          const std::string&) override {
+        recipients[id].push_back(address);
+    }
+
+  private:
+    struct Snapshot {
+        std::map<CheckKey, CheckCounter> counters;
+        std::vector<CheckResult> history;
+        std::vector<Incident> incidents;
+        std::vector<IncidentEvent> events;
+        std::vector<OutboxRow> rows;
+    };
+    Snapshot snapshot() const { return {counters, history, incidents, events, rows}; }
+    void restore(const Snapshot& s) {
+        counters = s.counters;
+        history = s.history;
+        incidents = s.incidents;
+        events = s.events;
+        rows = s.rows;
+    }
+    Incident* find(const std::string& id) {
+        for (auto& i : incidents)
+            if (i.id == id)
+                return &i;
+        return nullptr;
+    }
+    bool in_transaction_ = false;
+};
+
+} // namespace shopkit::test
