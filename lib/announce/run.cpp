@@ -526,12 +526,14 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
     const auto path =
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
     std::unique_ptr<StateHandle> handle;
-    try {
-        handle = open_sqlite_state(path);
-    } catch (const std::runtime_error& e) {
-        throw Error(exit_status::tempfail, e.what());
+    if (!options.stores) {
+        try {
+            handle = open_sqlite_state(path);
+        } catch (const std::runtime_error& e) {
+            throw Error(exit_status::tempfail, e.what());
+        }
     }
-    const Stores& store = handle->stores();
+    const Stores& store = options.stores ? *options.stores : handle->stores();
     run.state = &store;
     run.env.state = options.dry_run ? nullptr : &store;
     run.counters = store.checks.load_counters();

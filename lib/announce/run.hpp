@@ -34,6 +34,9 @@ struct AnnounceOptions {
     bool list_pending = false;
     std::optional<std::int64_t> approve;
     std::optional<std::int64_t> discard;
+    // The state to use instead of opening the file `state` names (tests pass
+    // in-memory stores).
+    const Stores* stores = nullptr;
 };
 
 // Where a run's output goes, as it happens.
