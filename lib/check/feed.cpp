@@ -177,12 +177,8 @@ std::optional<TimePoint> parse_rfc822(std::string_view text) {
             return std::nullopt;
         day = day * 10 + (c - '0');
     }
-    static constexpr std::array<std::string_view, 12> months = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    unsigned month = 0;
-    for (std::size_t i = 0; i < months.size() && w[1].size() >= 3; ++i)
-        if (iequal(w[1].substr(0, 3), months[i]))
-            month = static_cast<unsigned>(i) + 1;
+    const auto month = static_cast<unsigned>(
+        w[1].size() >= 3 ? month_from_abbreviation(w[1].substr(0, 3), true) : 0);
     if (month == 0)
         return std::nullopt;
     int year = 0;

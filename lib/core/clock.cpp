@@ -1,6 +1,8 @@
 #include "lib/core/clock.hpp"
 
 #include <date/tz.h>
+
+#include <array>
 #include <fmt/core.h>
 
 #include <cctype>
@@ -153,6 +155,44 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     const auto tp = days + std::chrono::hours{hour} + std::chrono::minutes{min} +
                     std::chrono::seconds{sec} - std::chrono::seconds{offset};
     return std::chrono::time_point_cast<TimePoint::duration>(tp);
+}
+
+namespace {
+constexpr std::array<std::string_view, 12> month_abbreviations = {
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+} // namespace
+
+int month_from_abbreviation(std::string_view abbreviation, bool ignore_case) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+    for (std::size_t i = 0; i < month_abbreviations.size(); ++i) {
+        const std::string_view m = month_abbreviations[i];
+        if (abbreviation.size() != m.size())
+            continue;
+        bool same = true;
+        for (std::size_t j = 0; j < m.size() && same; ++j)
+            same = ignore_case ? lower(abbreviation[j]) == lower(m[j]) : abbreviation[j] == m[j];
+        if (same)
+            return static_cast<int>(i) + 1;
+    }
+    return 0;
+}
+
+std::string_view month_abbreviation(int month) {
+    return month >= 1 && month <= 12 ? month_abbreviations[static_cast<std::size_t>(month - 1)]
+                                     : std::string_view();
+}
+
+std::optional<TimePoint> utc_civil(int year, int month, int day, int hour, int minute, int second) {
+    if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+        second < 0 || second > 60)
+        return std::nullopt;
+    const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                          std::chrono::month(static_cast<unsigned>(month)),
+                                          std::chrono::day(static_cast<unsigned>(day))};
+    if (!ymd.ok())
+        return std::nullopt;
+    return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
+           std::chrono::minutes(minute) + std::chrono::seconds(second);
 }
 
 } // namespace shopkit

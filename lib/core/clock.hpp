@@ -36,6 +36,16 @@ LocalTime local_time(TimePoint t, const std::string& tz);
 // seconds ignored). Returns nullopt on anything else.
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
+// 1..12 for the English abbreviation "Jan" … "Dec" (the form of HTTP, e-mail,
+// RSS and certificate dates); with `ignore_case`, "JAN" and "jan" too. 0 for
+// anything else.
+int month_from_abbreviation(std::string_view abbreviation, bool ignore_case = false);
+// "Jan" … "Dec" for 1..12; "" for anything else.
+std::string_view month_abbreviation(int month);
+// The instant of a civil date-time in UTC; nullopt for one that does not
+// exist (February 30, hour 24, minute 60, second over 60).
+std::optional<TimePoint> utc_civil(int year, int month, int day, int hour, int minute, int second);
+
 // True when `tz` names a zone this machine's tz database knows.
 bool known_time_zone(const std::string& tz);
 

@@ -226,15 +226,6 @@ std::string join_url(std::string_view base, std::string_view path) {
 
 namespace {
 
-int month_index(std::string_view m) {
-    static constexpr std::array<std::string_view, 12> names = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == m)
-            return static_cast<int>(i) + 1;
-    return 0;
-}
-
 bool all_digits(std::string_view s) {
     return !s.empty() &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -260,17 +251,9 @@ std::optional<TimePoint> parse_imf_fixdate(std::string_view s) {
     };
     const int day = num(5, 2), year = num(12, 4), hour = num(17, 2), minute = num(20, 2),
               second = num(23, 2);
-    const int month = month_index(s.substr(8, 3));
-    if (day < 0 || year < 0 || hour < 0 || minute < 0 || second < 0 || month == 0 || hour > 23 ||
-        minute > 59 || second > 60)
+    if (day < 0 || year < 0)
         return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year(year),
-                                          std::chrono::month(static_cast<unsigned>(month)),
-                                          std::chrono::day(static_cast<unsigned>(day))};
-    if (!ymd.ok())
-        return std::nullopt;
-    return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
-           std::chrono::minutes(minute) + std::chrono::seconds(second);
+    return utc_civil(year, month_from_abbreviation(s.substr(8, 3)), day, hour, minute, second);
 }
 
 } // namespace

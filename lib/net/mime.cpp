@@ -318,10 +318,8 @@ std::string rfc5322_date(TimePoint t, const std::string& tz) {
     const std::chrono::weekday wd{std::chrono::sys_days{ymd}};
     static constexpr std::array<const char*, 7> days = {"Sun", "Mon", "Tue", "Wed",
                                                         "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> months = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    return fmt::format("{}, {} {} {} {} {}", days[wd.c_encoding()], two(d), months[mo - 1], y,
-                       s.substr(11, 8), offset);
+    return fmt::format("{}, {} {} {} {} {}", days[wd.c_encoding()], two(d), month_abbreviation(mo),
+                       y, s.substr(11, 8), offset);
 }
 
 std::string message_id(std::string_view key, std::string_view recipient, std::string_view domain) {

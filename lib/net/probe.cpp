@@ -62,15 +62,6 @@ struct Run {
     }
 };
 
-int month_number(std::string_view m) {
-    static constexpr std::array<std::string_view, 12> names = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == m)
-            return static_cast<int>(i) + 1;
-    return 0;
-}
-
 std::string_view version_name(long v) {
     switch (v) {
     case CURL_HTTP_VERSION_1_0:
@@ -211,17 +202,9 @@ std::optional<TimePoint> parse_certinfo_date(std::string_view text) {
     if (std::sscanf(buf.c_str(), " %3s %d %d:%d:%d %d %7s", mon, &day, &hour, &minute, &second,
                     &year, zone) != 7)
         return std::nullopt;
-    const int month = month_number(mon);
-    if (month == 0 || std::string_view(zone) != "GMT" || hour < 0 || hour > 23 || minute < 0 ||
-        minute > 59 || second < 0 || second > 60)
+    if (std::string_view(zone) != "GMT")
         return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year(year),
-                                          std::chrono::month(static_cast<unsigned>(month)),
-                                          std::chrono::day(static_cast<unsigned>(day))};
-    if (!ymd.ok())
-        return std::nullopt;
-    return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
-           std::chrono::minutes(minute) + std::chrono::seconds(second);
+    return utc_civil(year, month_from_abbreviation(mon), day, hour, minute, second);
 }
 
 CurlTransport::CurlTransport() {
