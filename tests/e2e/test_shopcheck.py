@@ -189,7 +189,17 @@ class HttpChecks(E2E):
                          args=("--no-state", "--format", "jsonl"))
         self.assertExit(r, 0)
         self.assertEqual(r.check("own", "top")["state"], "up", r)
-        self.assertLess(r.maxrss_kb, 64 * 1024, f"peak RSS {r.maxrss_kb} kB\n{r}")
+        # The body is streamed, never held: it adds little to the peak RSS of a
+        # run on a small page. The absolute bound holds for a plain build; under
+        # AddressSanitizer (CI sets ASAN_OPTIONS) the sanitizer's own start-up
+        # memory is already about 67 MB, so there only the growth is bounded.
+        small = self.run_one(http_check("/ok", expect_text=KEYWORD),
+                             args=("--no-state", "--format", "jsonl"))
+        self.assertExit(small, 0)
+        self.assertLess(r.maxrss_kb - small.maxrss_kb, 32 * 1024,
+                        f"peak RSS {r.maxrss_kb} kB, {small.maxrss_kb} kB for a small page\n{r}")
+        if "ASAN_OPTIONS" not in os.environ:
+            self.assertLess(r.maxrss_kb, 64 * 1024, f"peak RSS {r.maxrss_kb} kB\n{r}")
 
     def test_latency_thresholds(self):
         r = self.run_one(http_check("/slow?ms=400", latency_warning="100ms",
