@@ -1,6 +1,5 @@
 #include "lib/announce/run.hpp"
 
-#include "lib/announce/context.hpp"
 #include "lib/announce/outbox.hpp"
 #include "lib/announce/policy.hpp"
 #include "lib/announce/target.hpp"
@@ -9,6 +8,7 @@
 #include "lib/core/exit_status.hpp"
 #include "lib/core/secret.hpp"
 #include "lib/record/record.hpp"
+#include "lib/render/notice_context.hpp"
 #include "lib/render/template.hpp"
 
 #include <fmt/core.h>
@@ -229,27 +229,6 @@ struct Run {
         worse(exit_status::data);
         if (on_bad_input)
             on_bad_input(what);
-    }
-
-    // Brings the state up to date with an incident record from another run's
-    // output: shopcheck writing the same state file has recorded it already.
-    void sync(const IncidentEvent& e) {
-        const auto known = state->incidents.incident(e.incident.id);
-        if (!known) {
-            IncidentEvent opened = e;
-            opened.event = Event::opened;
-            opened.incident.until.reset();
-            opened.time = e.event == Event::opened ? e.time : e.incident.since;
-            state->incidents.record_event(opened);
-            if (e.event != Event::opened)
-                state->incidents.record_event(e);
-            return;
-        }
-        if (e.event == Event::resolved && !known->until)
-            state->incidents.record_event(e);
-        else if (e.event == Event::updated && !known->until &&
-                 (known->severity != e.incident.severity || known->checks != e.incident.checks))
-            state->incidents.record_event(e);
     }
 
     // ---- deciding ----
@@ -584,7 +563,7 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
     }
     store.transaction([&] {
         for (const auto& e : input)
-            run.sync(e);
+            sync_incident(store.incidents, e);
         if (options.event)
             run.queue_manual(dry);
         else

@@ -1,6 +1,7 @@
 #include "lib/check/run.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/detect/round.hpp"
 #include "lib/state/state.hpp"
 
 #include <fmt/core.h>
@@ -11,11 +12,6 @@
 namespace shopkit {
 
 namespace {
-
-struct Item {
-    const ChannelConfig* channel;
-    const CheckConfig* check;
-};
 
 std::vector<const ChannelConfig*> select_channels(const Config& config,
                                                   const std::vector<std::string>& wanted) {
@@ -120,56 +116,16 @@ void keep_state(const Config& config, const RunOptions& options,
 RunOutcome run_checks(const Config& config, const RunOptions& options, Transport& transport,
                       const Clock& clock) {
     const auto channels = select_channels(config, options.channels);
-
-    std::vector<Item> items;
-    std::vector<Request> requests;
-    for (const ChannelConfig* channel : channels) {
-        for (const auto& check : channel->checks) {
-            items.push_back({channel, &check});
-            requests.push_back(make_request(check));
-        }
-    }
-    // Canaries ride in the same batch: they cost no extra wall time.
-    for (const auto& url : config.policy.canary) {
-        Request r;
-        r.url = url;
-        r.timeout = config.policy.timeout;
-        r.max_body = 16 * 1024;
-        requests.push_back(std::move(r));
-    }
-
-    RunOutcome out;
-    out.results.resize(items.size());
-    std::size_t canaries_up = 0;
-    std::string canary_errors;
-    const TimePoint started = clock.now();
     const auto concurrency = static_cast<std::size_t>(
         std::max(1, options.concurrency.value_or(config.policy.concurrency)));
-    transport.fetch(requests, concurrency, [&](std::size_t i, Response&& response) {
-        if (i < items.size()) {
-            out.results[i] =
-                evaluate(*items[i].channel, *items[i].check, response, started, clock.now());
-            return;
-        }
-        // Any HTTP answer from a canary proves our own network works.
-        if (response.transfer_ok && response.http_status > 0) {
-            ++canaries_up;
-        } else {
-            const auto& url = config.policy.canary[i - items.size()];
-            canary_errors += (canary_errors.empty() ? "" : "; ") + url + ": " + response.error;
-        }
-    });
+    RoundResult round = probe_round(config, probe_items(channels), transport, clock, concurrency);
 
-    const bool any_failed = std::any_of(out.results.begin(), out.results.end(),
-                                        [](const CheckResult& r) { return r.raw != State::up; });
-    if (!config.policy.canary.empty() && canaries_up == 0 && any_failed) {
+    RunOutcome out;
+    out.results = std::move(round.results);
+    if (round.network_down) {
         // The shop is not the problem: judge nothing, remember nothing.
         out.network_down = true;
-        out.network_detail = "every canary failed too (" + canary_errors +
-                             "): our own network looks down; nothing was recorded";
-        for (auto& r : out.results)
-            if (r.raw != State::up)
-                r.state = State::unknown;
+        out.network_detail = std::move(round.network_detail);
         out.exit_status = 3;
         return out;
     }

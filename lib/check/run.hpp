@@ -3,9 +3,9 @@
 // incidents, all in one state transaction.
 #pragma once
 
-#include "lib/check/evaluate.hpp"
-#include "lib/check/incident_logic.hpp"
 #include "lib/config/config.hpp"
+#include "lib/detect/evaluate.hpp"
+#include "lib/detect/incident_logic.hpp"
 #include "lib/net/probe.hpp"
 #include "lib/state/state.hpp"
 

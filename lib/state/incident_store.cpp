@@ -195,4 +195,23 @@ std::unique_ptr<IncidentStore> make_sqlite_incident_store(Database& db) {
     return std::make_unique<SqliteIncidentStore>(db);
 }
 
+void sync_incident(IncidentStore& store, const IncidentEvent& e) {
+    const auto known = store.incident(e.incident.id);
+    if (!known) {
+        IncidentEvent opened = e;
+        opened.event = Event::opened;
+        opened.incident.until.reset();
+        opened.time = e.event == Event::opened ? e.time : e.incident.since;
+        store.record_event(opened);
+        if (e.event != Event::opened)
+            store.record_event(e);
+        return;
+    }
+    if (e.event == Event::resolved && !known->until)
+        store.record_event(e);
+    else if (e.event == Event::updated && !known->until &&
+             (known->severity != e.incident.severity || known->checks != e.incident.checks))
+        store.record_event(e);
+}
+
 } // namespace shopkit

@@ -35,6 +35,13 @@ class IncidentStore {
     virtual std::vector<Incident> incidents_since(TimePoint from) = 0;
 };
 
+// Brings the store up to date with an incident record another run wrote (a
+// pipe's upstream program on the same state file has usually recorded it
+// already): an unknown incident is recorded as opened (and then the event),
+// a resolution or a changed update of an open one is applied, anything the
+// store knows already is left alone. Idempotent.
+void sync_incident(IncidentStore& store, const IncidentEvent& event);
+
 // The SQLite IncidentStore on `db`, which must outlive it. Failures throw
 // std::runtime_error naming the file.
 std::unique_ptr<IncidentStore> make_sqlite_incident_store(Database& db);

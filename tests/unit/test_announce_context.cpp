@@ -1,7 +1,7 @@
 // The variables a notice template sees: the incident in the shop's words and
 // zone, and the alternatives (the shop's other channels confirmed up now).
-#include "lib/announce/context.hpp"
 #include "lib/config/config.hpp"
+#include "lib/render/notice_context.hpp"
 
 #include "support.hpp"
 

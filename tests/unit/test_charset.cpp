@@ -1,4 +1,4 @@
-#include "lib/check/charset.hpp"
+#include "lib/detect/charset.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // evaluate() and make_request() with hand-made responses: no sockets.
-#include "lib/check/evaluate.hpp"
+#include "lib/detect/evaluate.hpp"
 
 #include "lib/core/error.hpp"
 

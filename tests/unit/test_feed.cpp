@@ -1,4 +1,4 @@
-#include "lib/check/feed.hpp"
+#include "lib/detect/feed.hpp"
 
 #include "lib/config/config.hpp"
 

@@ -1,4 +1,4 @@
-#include "lib/check/platform_status.hpp"
+#include "lib/detect/platform_status.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 #include "lib/announce/target.hpp"
-#include "lib/check/platform_status.hpp"
 #include "lib/config/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/detect/platform_status.hpp"
 #include "lib/render/status_site.hpp"
 #include "lib/state/state.hpp"
 

@@ -22,8 +22,8 @@
 // feed's self link). remote_id = the directory.
 #include "lib/announce/targets/kinds.hpp"
 
-#include "lib/announce/context.hpp"
 #include "lib/core/error.hpp"
+#include "lib/render/notice_context.hpp"
 #include "lib/render/status_site.hpp"
 #include "lib/state/state.hpp"
 

@@ -1,10 +1,10 @@
-#include "lib/check/evaluate.hpp"
+#include "lib/detect/evaluate.hpp"
 
-#include "lib/check/charset.hpp"
-#include "lib/check/feed.hpp"
-#include "lib/check/platform_status.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/secret.hpp"
+#include "lib/detect/charset.hpp"
+#include "lib/detect/feed.hpp"
+#include "lib/detect/platform_status.hpp"
 
 #include <re2/re2.h>
 

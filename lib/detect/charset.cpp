@@ -1,4 +1,4 @@
-#include "lib/check/charset.hpp"
+#include "lib/detect/charset.hpp"
 
 #include <algorithm>
 #include <cctype>

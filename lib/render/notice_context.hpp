@@ -4,8 +4,8 @@
 #pragma once
 
 #include "lib/config/config.hpp"
+#include "lib/model/check_counter.hpp"
 #include "lib/model/incident.hpp"
-#include "lib/state/state.hpp"
 
 #include <nlohmann/json.hpp>
 

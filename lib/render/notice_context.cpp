@@ -1,4 +1,4 @@
-#include "lib/announce/context.hpp"
+#include "lib/render/notice_context.hpp"
 
 #include "lib/core/words.hpp"
 

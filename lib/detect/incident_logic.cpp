@@ -1,4 +1,4 @@
-#include "lib/check/incident_logic.hpp"
+#include "lib/detect/incident_logic.hpp"
 
 #include <fmt/core.h>
 
