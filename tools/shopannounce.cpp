@@ -71,13 +71,8 @@ int main(int argc, char** argv) {
     return cli::main(
         "shopannounce", argc, argv, app,
         [&]() -> int {
-            const auto path = find_config(config_path.empty()
-                                              ? std::nullopt
-                                              : std::optional(std::filesystem::path(config_path)));
-            if (!path)
-                throw config_error("no configuration found: give -c FILE or set SHOPKIT_CONFIG");
-            const Config config = load_config(*path);
-            cli::info("config: " + path->string());
+            const Config config = load_config_option(config_path);
+            cli::info("config: " + config.path.string());
 
             AnnounceOptions options;
             if (!state_path.empty())

@@ -57,13 +57,8 @@ int main(int argc, char** argv) {
                 config = config_from_urls(urls);
                 options.keep_state = !state_path.empty();
             } else {
-                const auto path = find_config(
-                    config_path.empty() ? std::nullopt
-                                        : std::optional(std::filesystem::path(config_path)));
-                if (!path)
-                    throw config_error("no configuration found: give -c FILE or set SHOPKIT_CONFIG "
-                                       "(or check URLs directly: shopcheck URL...)");
-                config = load_config(*path);
+                config =
+                    load_config_option(config_path, " (or check URLs directly: shopcheck URL...)");
                 options.keep_state = !no_state;
             }
             if (!timeout.empty()) {

@@ -64,16 +64,7 @@ struct Run {
     TargetEnv env;
     int status = exit_status::ok;
 
-    void worse(int s) {
-        auto rank = [](int x) {
-            return x == exit_status::config     ? 3
-                   : x == exit_status::data     ? 2
-                   : x == exit_status::tempfail ? 1
-                                                : 0;
-        };
-        if (rank(s) > rank(status))
-            status = s;
-    }
+    void worse(int s) { status = exit_status::worse(status, s); }
 
     bool selected(const TargetConfig& t) const {
         return opt.targets.empty() ||
@@ -196,32 +187,10 @@ struct Run {
     // ---- input ----
 
     std::vector<IncidentEvent> read_input() {
-        std::vector<IncidentEvent> out;
         if (opt.input == nullptr)
-            return out;
-        RecordReader reader(*opt.input, opt.input_name);
-        for (;;) {
-            std::optional<Json> rec;
-            try {
-                rec = reader.next();
-            } catch (const Error& e) {
-                // Say where, keep going: the good records after it still count.
-                sink.pass(reader.raw());
-                report_bad_input(e.what());
-                continue;
-            }
-            if (!rec)
-                break;
-            sink.pass(reader.raw());
-            if ((*rec)["type"] != "incident")
-                continue;
-            try {
-                out.push_back(incident_from_record(*rec, now));
-            } catch (const Error& e) {
-                report_bad_input(fmt::format("{}:{}: {}", opt.input_name, reader.line(), e.what()));
-            }
-        }
-        return out;
+            return {};
+        return read_incident_events(*opt.input, opt.input_name, now, sink.pass,
+                                    [this](const std::string& what) { report_bad_input(what); });
     }
 
     std::function<void(const std::string&)> on_bad_input;

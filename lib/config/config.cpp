@@ -189,4 +189,12 @@ Config config_from_urls(const std::vector<std::string>& urls) {
     return config;
 }
 
+Config load_config_option(const std::string& option, const std::string& hint) {
+    const auto path =
+        find_config(option.empty() ? std::nullopt : std::optional(std::filesystem::path(option)));
+    if (!path)
+        throw config_error("no configuration found: give -c FILE or set SHOPKIT_CONFIG" + hint);
+    return load_config(*path);
+}
+
 } // namespace shopkit

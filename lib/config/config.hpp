@@ -37,6 +37,12 @@ struct Config {
 std::optional<std::filesystem::path>
 find_config(const std::optional<std::filesystem::path>& explicit_path);
 
+// What a program's -c option leads to: the config find_config finds from
+// `option` (empty = not given), loaded. Throws config_error "no configuration
+// found: give -c FILE or set SHOPKIT_CONFIG" + `hint` when there is none, and
+// whatever load_config throws.
+Config load_config_option(const std::string& option, const std::string& hint = "");
+
 // Reads and checks a config file. Throws config_error ("FILE:LINE:COL: why")
 // on a TOML syntax error, an unknown key, a wrong type, a value out of range,
 // a bad duration, time zone or RE2 pattern, a duplicate or missing id, and

@@ -16,4 +16,12 @@ inline constexpr int software = 70; // EX_SOFTWARE: internal error (programs oth
 inline constexpr int tempfail = 75; // EX_TEMPFAIL: something stays queued for the next run
 inline constexpr int config = 78;   // EX_CONFIG: bad configuration
 
+// The status a filter (shopannounce, shoprecover) reports when several things
+// went wrong: a bad config (78) over bad input (65) over something left for
+// the next run (75) over success; any other status ranks with success.
+constexpr int worse(int a, int b) {
+    auto rank = [](int x) { return x == config ? 3 : x == data ? 2 : x == tempfail ? 1 : 0; };
+    return rank(b) > rank(a) ? b : a;
+}
+
 } // namespace shopkit::exit_status

@@ -149,6 +149,10 @@ std::string resolve_secret(const SecretRef& ref) {
     throw config_error(prefix(ref) + "no secret given (use NAME_env or NAME_file)");
 }
 
+void remember_secret(const std::string& value) {
+    remember(value);
+}
+
 std::string redact(std::string text) {
     for (const auto& secret : known_secrets())
         text = redact_value(std::move(text), secret);

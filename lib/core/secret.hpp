@@ -24,6 +24,11 @@ struct SecretRef {
 // Every value it returns is remembered for redact().
 std::string resolve_secret(const SecretRef& ref);
 
+// Remembers `value` for redact() as resolve_secret does (a URL in its parts
+// too), for secrets that reach the process another way: a runbook step's
+// inherited environment. Values shorter than min_redacted are ignored.
+void remember_secret(const std::string& value);
+
 // Secrets shorter than this are not redacted (they would blank common words).
 inline constexpr std::size_t min_redacted = 6;
 inline constexpr std::string_view redacted_mark = "[secret]";

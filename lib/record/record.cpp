@@ -289,4 +289,41 @@ IncidentEvent incident_from_record(const Json& r, TimePoint now) {
     return e;
 }
 
+std::vector<IncidentEvent>
+read_incident_events(std::istream& in, const std::string& name, TimePoint now,
+                     const std::function<void(const std::string& raw_line)>& pass,
+                     const std::function<void(const std::string& message)>& bad) {
+    std::vector<IncidentEvent> out;
+    RecordReader reader(in, name);
+    for (;;) {
+        std::optional<Json> rec;
+        try {
+            rec = reader.next();
+        } catch (const Error& e) {
+            // Say where, keep going: the good records after it still count.
+            pass(reader.raw());
+            bad(e.what());
+            continue;
+        }
+        if (!rec)
+            break;
+        pass(reader.raw());
+        if ((*rec)["type"] != "incident")
+            continue;
+        try {
+            out.push_back(incident_from_record(*rec, now));
+        } catch (const Error& e) {
+            bad(fmt::format("{}:{}: {}", name, reader.line(), e.what()));
+        }
+    }
+    return out;
+}
+
+std::string field_text(const Json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end())
+        return "";
+    return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
 } // namespace shopkit

@@ -6,10 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <istream>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace shopkit {
 
@@ -54,5 +56,19 @@ class RecordReader {
     std::size_t line_ = 0;
     std::string raw_;
 };
+
+// A record's field as text for people: a string as it is, anything else as
+// JSON, "" when absent.
+std::string field_text(const Json& record, const char* key);
+
+// A filter's input: reads every record of `in`, hands each line to `pass`
+// unchanged (bad ones too, so nothing upstream wrote is lost), and returns the
+// incident events of the incident records. A line that is not a record, or an
+// incident record that does not parse, goes to `bad` as "NAME:LINE: why" and
+// the reading goes on.
+std::vector<IncidentEvent>
+read_incident_events(std::istream& in, const std::string& name, TimePoint now,
+                     const std::function<void(const std::string& raw_line)>& pass,
+                     const std::function<void(const std::string& message)>& bad);
 
 } // namespace shopkit
