@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: sets up, builds, starts a small shop on
 # 127.0.0.1, breaks its cart, and shows shopcheck catching the outage, opening
-# an incident, shopannounce telling staff and customers, and both again when
-# the cart is back. Ends with the notices the outage produced. Nothing leaves
-# the machine: the chat and LINE APIs are stand-ins on the same loopback server.
+# an incident, shoprecover pointing the shop's landing page at the mall,
+# shopannounce telling staff and customers; then shoprecover --confirm proving
+# the recovery, pointing the page back, and shopannounce telling everyone again.
+# Ends with the notices the outage produced. Nothing leaves the machine: the
+# chat and LINE APIs are stand-ins on the same loopback server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${SHOPKIT_BIN:-}" ]; then
@@ -73,6 +75,13 @@ id = "status"
 kind = "statuspage"
 audience = "customers"
 dir = "$work/status"
+
+[[runbook.step]]            # the page the shop's link-in-bio and QR codes point to
+id = "landing"
+action = "switch_link"
+dir = "$work/landing"
+home = "own"
+prefer = ["rakuten"]
 TOML
 export DEMO_SLACK_URL="$base/hook/slack/T0DEMO/B0DEMO/demo0not0a0real0hook"
 export DEMO_LINE_TOKEN="demo-not-a-real-token"
@@ -85,15 +94,23 @@ check() {
   printf '(exit %d)\n' "$rc"
 }
 control() { curl -fsS -X POST "$base/control?path=$1&status=$2" >/dev/null; }
-# shopcheck's records piped into shopannounce, as the crontab line does.
+# shopcheck's records piped through shoprecover into shopannounce, as the crontab line does.
 check_and_tell() {
-  printf '$ shopcheck --format jsonl | shopannounce --format text\n'
+  printf '$ shopcheck --format jsonl | shoprecover | shopannounce --format text\n'
   set +e
   "$bin/shopcheck" -c "$work/shop.toml" --format jsonl \
+    | "$bin/shoprecover" -c "$work/shop.toml" \
     | "$bin/shopannounce" -c "$work/shop.toml" --format text
-  local rc=${PIPESTATUS[1]}
+  local rc=${PIPESTATUS[2]}
   set -e
   printf '(shopannounce exit %d)\n' "$rc"
+}
+landing() {
+  /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("landing page -> {} {} ({})".format(d["channel"], d["name"], d["reason"]))
+' "$work/landing/link.json"
 }
 
 step "1. A quiet minute: every channel answers"
@@ -106,23 +123,31 @@ check
 step "3. A minute later it still fails: the check is down, an incident opens (exit 2, CRITICAL)"
 check --format jsonl
 
-step "4. The same minute, piped into shopannounce: the cart is critical, so staff and customers hear at once"
+step "4. The same minute, through shoprecover and shopannounce: the landing page sends customers to the mall; the cart is critical, so staff and customers hear at once"
 # (shopcheck ran above; this run of it sees the same outage, the incident is already open)
 check_and_tell
+landing
 
 step "5. What a monitoring system sees"
 check --format nagios
 
-step "6. The platform recovers; after recover_after passing runs the incident is resolved and announced"
+step "6. The platform says it is fixed: shoprecover --confirm probes every check until recover_after rounds pass in a row, resolves the incident, points the landing page back, and shopannounce tells everyone"
 control /flip/cart clear
-check
-check_and_tell
+printf '$ shoprecover --confirm --interval 1s -v | shopannounce --format text\n'
+set +e
+# (its rounds, said at -v on stderr, are shown here too)
+{ "$bin/shoprecover" -c "$work/shop.toml" --confirm --interval 1s --wait 1m -v --format jsonl 2>&3 \
+  | "$bin/shopannounce" -c "$work/shop.toml" --format text; rcs=("${PIPESTATUS[@]}"); } 3>&1
+set -e
+printf '(shoprecover exit %d)\n(shopannounce exit %d)\n' "${rcs[0]}" "${rcs[1]}"
+landing
 
 step "7. What the state database remembers (sqlite3 $work/state.db)"
 sqlite3 -header -column "$work/state.db" \
   "SELECT id, channel, severity, checks, since, until FROM incidents;
    SELECT incident, event, time, severity FROM incident_events ORDER BY id;
-   SELECT id, target, name, state, attempts FROM outbox ORDER BY id;"
+   SELECT id, target, name, state, attempts FROM outbox ORDER BY id;
+   SELECT incident, name, step, state, attempts FROM runbook_runs ORDER BY id;"
 
 step "8. The notices the outage produced"
 curl -fsS "$base/_hooks" | /usr/bin/python3 -c '

@@ -1,5 +1,6 @@
 #include "lib/net/http.hpp"
 
+#include "lib/core/crypto.hpp"
 #include "lib/core/secret.hpp"
 #include "lib/core/text.hpp"
 
@@ -279,6 +280,10 @@ std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
     if (*when <= now)
         return Millis(0);
     return std::chrono::duration_cast<Millis>(*when - now);
+}
+
+std::string webhook_signature(std::string_view secret, std::string_view body) {
+    return "sha256=" + hmac_sha256_hex(secret, body);
 }
 
 } // namespace shopkit

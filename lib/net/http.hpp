@@ -62,6 +62,10 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 // `base` without a trailing '/', then `path` (which starts with '/').
 std::string join_url(std::string_view base, std::string_view path);
 
+// "sha256=<hex HMAC-SHA256 of body with secret>": the X-Shopkit-Signature value
+// of every webhook shopkit sends (the webhook target, the runbook's webhook step).
+std::string webhook_signature(std::string_view secret, std::string_view body);
+
 // How long a Retry-After value asks to wait: delta-seconds or an HTTP-date
 // (relative to `now`). nullopt for anything else.
 std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now);

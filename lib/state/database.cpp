@@ -109,6 +109,30 @@ CREATE TABLE IF NOT EXISTS outbox_recipients (
 );
 )";
 
+// Version 3 is [[sales.event]]'s mark on incidents.
+constexpr const char* migration_4 = R"(
+CREATE TABLE runbook_runs (
+    id           INTEGER PRIMARY KEY,
+    incident     TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    step         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    created      TEXT NOT NULL,
+    next_attempt TEXT,
+    finished     TEXT,
+    owner        TEXT,
+    lease_until  TEXT,
+    exit_status  INTEGER,
+    duration_ms  INTEGER NOT NULL,
+    error        TEXT,
+    output       TEXT,
+    UNIQUE (incident, name, step)
+);
+CREATE INDEX runbook_runs_state ON runbook_runs (state);
+)";
+
 constexpr const char* sql_begin = "BEGIN IMMEDIATE";
 constexpr const char* sql_commit = "COMMIT";
 constexpr const char* sql_rollback = "ROLLBACK";
@@ -139,6 +163,7 @@ const std::vector<Migration>& sqlite_migrations() {
     static const std::vector<Migration> all = {
         {1, "checks and incidents", migration_1},
         {2, "the announcement outbox", migration_2},
+        {4, "runbook step runs", migration_4},
     };
     return all;
 }

@@ -1,6 +1,6 @@
 // The state: what shopkit remembers between runs, as one small store per
-// concern (checks, incidents, the outbox), each an interface so a PostgreSQL
-// implementation can follow the SQLite one; the SQL is kept to what both run.
+// concern (checks, incidents, the outbox, the runbook's step runs), each an interface so a
+// PostgreSQL implementation can follow the SQLite one; the SQL is kept to what both run.
 //
 // Code that uses the state takes a `Stores` (references, not owned) and never
 // opens a file itself; a program opens one with open_sqlite_state() and hands
@@ -11,6 +11,7 @@
 #include "lib/state/database.hpp"
 #include "lib/state/incident_store.hpp"
 #include "lib/state/outbox_store.hpp"
+#include "lib/state/runbook_store.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -25,6 +26,7 @@ struct Stores {
     CheckStore& checks;
     IncidentStore& incidents;
     OutboxStore& outbox;
+    RunbookStore& runbook;
 
     // tx.transaction(fn): one write transaction over every store.
     void transaction(const std::function<void()>& fn) const { tx.transaction(fn); }
@@ -48,6 +50,7 @@ class StateHandle {
     std::unique_ptr<CheckStore> checks_;
     std::unique_ptr<IncidentStore> incidents_;
     std::unique_ptr<OutboxStore> outbox_;
+    std::unique_ptr<RunbookStore> runbook_;
     Stores stores_;
 };
 

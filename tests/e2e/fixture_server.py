@@ -81,7 +81,8 @@ STATUSPAGE_DESCRIPTIONS = {
 }
 COMPONENTS = ["Storefront", "Checkout", "Admin"]
 
-overrides = {}          # path -> status, set by POST /control
+overrides = {}          # path -> [status, ...], set by POST /control: each GET takes
+                        # the first; the last one stays
 overrides_lock = threading.Lock()
 stats = {}              # path -> requests seen
 stats_lock = threading.Lock()
@@ -269,7 +270,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except ValueError:
                 body = raw.decode("utf-8", "replace")
             with hooks_lock:
-                hooks.append({"path": url.path, "body": body})
+                hooks.append({"path": url.path, "body": body,
+                              "signature": self.headers.get("X-Shopkit-Signature")})
             if url.path.startswith("/hook/slack"):
                 self.send_body(200, "ok", "text/plain")
             else:
@@ -281,14 +283,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query)
         path = query.get("path", [""])[0]
         status = query.get("status", [""])[0]
-        if not path.startswith("/") or not (status == "clear" or status.isdigit()):
-            self.send_body(400, "need path=/x and status=N|clear\n", "text/plain")
+        sequence = status.split(",")
+        if not path.startswith("/") or not (status == "clear" or
+                                            all(x.isdigit() for x in sequence)):
+            self.send_body(400, "need path=/x and status=N[,N...]|clear\n", "text/plain")
             return
         with overrides_lock:
             if status == "clear":
                 overrides.pop(path, None)
             else:
-                overrides[path] = int(status)
+                overrides[path] = [int(x) for x in sequence]
         self.send_body(200, "ok\n", "text/plain")
 
     def do_HEAD(self):
@@ -302,7 +306,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.count(path)
 
         with overrides_lock:
-            forced = overrides.get(path)
+            forced = None
+            if path in overrides:
+                forced = overrides[path][0]
+                if len(overrides[path]) > 1:
+                    overrides[path].pop(0)
         if forced is not None:
             if 200 <= forced < 300:
                 self.send_body(forced, OK_PAGE)

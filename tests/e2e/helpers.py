@@ -74,7 +74,8 @@ class Fixture:
         return self.base + path
 
     def control(self, path, status):
-        """From now on GET `path` answers `status` (an int, or "clear")."""
+        """From now on GET `path` answers `status` (an int, "clear", or "500,200,200":
+        one status per request in turn, the last one from then on)."""
         assert self.scheme == "http", "control the plain-HTTP fixture"
         req = urllib.request.Request(
             f"{self.base}/control?path={urllib.parse.quote(path)}&status={status}",
@@ -203,6 +204,13 @@ class Sandbox:
         merged = dict(self.env)
         merged.update(env or {})
         return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin)
+
+    def recover(self, *args, env=None, timeout=30.0, stdin=None):
+        """Runs the built shoprecover (stdin: text/bytes for it to read, else /dev/null)."""
+        merged = dict(self.env)
+        merged.update(env or {})
+        return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin,
+                             program="shoprecover")
 
     def announce(self, *args, env=None, timeout=30.0, stdin=None):
         """Runs the built shopannounce (stdin: text/bytes for it to read, else /dev/null)."""

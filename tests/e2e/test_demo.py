@@ -1,6 +1,7 @@
 """The README's first command: the demo runs on its embedded defaults, shows the
-outage caught, opened, announced, resolved and announced again, and ends with
-the notices it produced."""
+outage caught, opened, the landing page switched to the mall, announced, the
+recovery confirmed, the page switched back, announced again, and ends with the
+notices it produced."""
 
 import os
 import re
@@ -17,8 +18,12 @@ class Demo(unittest.TestCase):
         out = proc.stdout
         self.assertEqual(proc.returncode, 0, out + proc.stderr)
         statuses = re.findall(r"^\(exit (\d+)\)$", out, re.M)
-        # quiet, first failure (not confirmed), confirmed down, nagios, recovering
-        self.assertEqual(statuses, ["0", "0", "2", "2", "2"], out)
+        # quiet, first failure (not confirmed), confirmed down, nagios
+        self.assertEqual(statuses, ["0", "0", "2", "2"], out)
+        self.assertEqual(re.findall(r"^\(shoprecover exit (\d+)\)$", out, re.M), ["0"], out)
+        pages = re.findall(r"^landing page -> (\S+) ", out, re.M)
+        self.assertEqual(pages, ["rakuten", "own"], out)
+        self.assertRegex(out, r"round \d+: 2/2 checks up; 2 of 2 in a row")
         self.assertEqual(re.findall(r"^\(shopannounce exit (\d+)\)$", out, re.M), ["0", "0"], out)
         self.assertRegex(out, r'"type":"incident","event":"opened","id":"own-\d{8}T\d{4}"')
         self.assertIn("SHOPCHECK CRITICAL - ", out)

@@ -1,4 +1,4 @@
-// An in-memory state for unit tests: the three store interfaces of
+// An in-memory state for unit tests: the store interfaces of
 // lib/state/state.hpp over plain containers, so a run's orchestration is
 // tested without a file. Behaves like the SQLite stores where tests look:
 // enqueue keeps one row per (incident, name, target), record_event applies
@@ -18,9 +18,10 @@ namespace shopkit::test {
 class MemoryState : public Transactional,
                     public CheckStore,
                     public IncidentStore,
-                    public OutboxStore {
+                    public OutboxStore,
+                    public RunbookStore {
   public:
-    Stores stores{*this, *this, *this, *this};
+    Stores stores{*this, *this, *this, *this, *this};
 
     std::map<CheckKey, CheckCounter> counters;
     std::vector<CheckResult> history;
@@ -28,6 +29,7 @@ class MemoryState : public Transactional,
     std::vector<IncidentEvent> events;
     std::vector<OutboxRow> rows;
     std::map<std::int64_t, std::vector<std::string>> recipients;
+    std::vector<StepRun> step_rows;
     int transactions = 0; // committed ones
 
     void transaction(const std::function<void()>& fn) override {
@@ -140,6 +142,34 @@ class MemoryState : public Transactional,
         recipients[id].push_back(address);
     }
 
+    bool add_step_run(StepRun& run) override {
+        for (const auto& r : step_rows)
+            if (r.incident == run.incident && r.name == run.name && r.step == run.step)
+                return false;
+        run.id = static_cast<std::int64_t>(step_rows.size()) + 1;
+        step_rows.push_back(run);
+        return true;
+    }
+    std::vector<StepRun> step_runs(const std::string& incident) override {
+        std::vector<StepRun> out;
+        for (const auto& r : step_rows)
+            if (r.incident == incident)
+                out.push_back(r);
+        return out;
+    }
+    std::vector<StepRun> unfinished_step_runs() override {
+        std::vector<StepRun> out;
+        for (const auto& r : step_rows)
+            if (r.state == StepState::pending || r.state == StepState::running)
+                out.push_back(r);
+        return out;
+    }
+    void update_step_run(const StepRun& run) override {
+        for (auto& r : step_rows)
+            if (r.id == run.id)
+                r = run;
+    }
+
   private:
     struct Snapshot {
         std::map<CheckKey, CheckCounter> counters;
@@ -147,14 +177,16 @@ class MemoryState : public Transactional,
         std::vector<Incident> incidents;
         std::vector<IncidentEvent> events;
         std::vector<OutboxRow> rows;
+        std::vector<StepRun> step_rows;
     };
-    Snapshot snapshot() const { return {counters, history, incidents, events, rows}; }
+    Snapshot snapshot() const { return {counters, history, incidents, events, rows, step_rows}; }
     void restore(const Snapshot& s) {
         counters = s.counters;
         history = s.history;
         incidents = s.incidents;
         events = s.events;
         rows = s.rows;
+        step_rows = s.step_rows;
     }
     Incident* find(const std::string& id) {
         for (auto& i : incidents)

@@ -66,4 +66,12 @@ inline TimePoint at(const char* rfc3339) {
     return *t;
 }
 
+// A clock that stands still until a test moves it.
+class ManualClock : public Clock {
+  public:
+    explicit ManualClock(TimePoint t) : t(t) {}
+    TimePoint now() const override { return t; }
+    TimePoint t;
+};
+
 } // namespace shopkit::test

@@ -12,16 +12,10 @@
 using namespace shopkit;
 using shopkit::test::at;
 using shopkit::test::FakeTransport;
+using shopkit::test::ManualClock;
 using shopkit::test::MemoryState;
 
 namespace {
-
-class StepClock : public Clock {
-  public:
-    explicit StepClock(TimePoint t) : t(t) {}
-    TimePoint now() const override { return t; }
-    TimePoint t;
-};
 
 const char* shop_toml = R"(
 [shop]
@@ -49,7 +43,7 @@ struct Fixture {
     Config config = parse_config(shop_toml, "shop.toml");
     FakeTransport net;
     MemoryState state;
-    StepClock clock{at("2026-06-04T03:00:00Z")};
+    ManualClock clock{at("2026-06-04T03:00:00Z")};
 
     Fixture() {
         net.answer("http://shop.test/", 200, "ok");

@@ -305,7 +305,8 @@ TEST_CASE("config: maintenance, sales and runbook are checked") {
     CHECK_THAT(error_of("[[runbook.step]]\nid = \"s\"\n"),
                Catch::Contains("step 's' has no 'run'"));
     CHECK_THAT(error_of("[[runbook.step]]\nid = \"s\"\non = \"closed\"\nrun = [\"x\"]\n"),
-               Catch::Contains("'on' must be \"opened\" or \"resolved\""));
+               Catch::Contains("'on' must be \"opened\", \"updated\", \"resolved\" or "
+                               "\"maintenance\""));
     CHECK_THAT(error_of("[[sales.event]]\nname = \"x\"\nstart = 2026-07-01T02:00:00Z\n"
                         "end = 2026-07-02T02:00:00Z\nmultiplier = 0\n"),
                Catch::Contains("'multiplier' must be more than 0"));
@@ -656,12 +657,12 @@ run = ["restore"]
 
     REQUIRE(config.runbook.size() == 2);
     CHECK(config.runbook[0].id == "bio-link");
-    CHECK(config.runbook[0].on == "opened");
+    CHECK(config.runbook[0].on == std::vector<shopkit::Event>{shopkit::Event::opened});
     CHECK(config.runbook[0].run ==
           std::vector<std::string>{"/usr/local/bin/point-bio-link", "{{alternatives.0.url}}"});
     CHECK(config.runbook[0].channels == std::vector<std::string>{"own"});
     CHECK(config.runbook[0].timeout == 30s);
-    CHECK(config.runbook[1].on == "resolved");
+    CHECK(config.runbook[1].on == std::vector<shopkit::Event>{shopkit::Event::resolved});
     CHECK(config.runbook[1].timeout == 60s);
     CHECK(config.runbook[1].channels.empty());
 }
@@ -852,4 +853,63 @@ TEST_CASE("config: the shipped example loads") {
 #else
     WARN("SHOPKIT_SOURCE_DIR is not defined: share/examples/shop.toml not checked");
 #endif
+}
+
+TEST_CASE("config: runbook steps take events, filters and built-in actions") {
+    const std::string channels = "[[channel]]\nid = \"own\"\nurl = \"https://shop.example.jp/\"\n"
+                                 "[[channel.check]]\nid = \"cart\"\n"
+                                 "[[channel]]\nid = \"mall\"\nurl = \"https://mall.example.jp/\"\n"
+                                 "[[channel.check]]\nid = \"item\"\n";
+    const Config config = parse_config(
+        channels + "[[runbook.step]]\nid = \"a\"\non = [\"opened\", \"updated\"]\n"
+                   "channels = [\"own\"]\nseverities = [\"critical\"]\nchecks = [\"cart\"]\n"
+                   "sale = true\nrun = [\"true\"]\nretries = 2\n"
+                   "[[runbook.step]]\nid = \"link\"\naction = \"switch_link\"\ndir = \"/tmp/l\"\n"
+                   "[[runbook.step]]\nid = \"hook\"\naction = \"webhook\"\n"
+                   "url = \"https://hooks.example.jp/x\"\nsecret_env = \"HOOK_SECRET\"\n",
+        "shop.toml");
+    REQUIRE(config.runbook.size() == 3);
+    const auto& a = config.runbook[0];
+    CHECK(a.on == std::vector<shopkit::Event>{shopkit::Event::opened, shopkit::Event::updated});
+    CHECK(a.severities == std::vector<shopkit::Severity>{shopkit::Severity::critical});
+    CHECK(a.checks == std::vector<std::string>{"cart"});
+    CHECK(a.sale == true);
+    CHECK(a.retries == 2);
+    const auto& link = config.runbook[1];
+    CHECK(link.action == shopkit::StepAction::switch_link);
+    CHECK(link.home == "own");
+    CHECK(link.prefer == std::vector<std::string>{"mall"});
+    CHECK(link.on.size() == 3);
+    const auto& hook = config.runbook[2];
+    CHECK(hook.action == shopkit::StepAction::webhook);
+    CHECK(hook.url == "https://hooks.example.jp/x");
+    CHECK(hook.secret.name == "HOOK_SECRET");
+    CHECK(config.runbook[0].retries == 2);
+    CHECK(parse_config(channels + "[[runbook.step]]\nid = \"b\"\nrun = [\"x\"]\n", "shop.toml")
+              .runbook[0]
+              .retries == 5);
+
+    // Mistakes are found at load, with the line.
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\nchecks = [\"basket\"]\n"
+                                   "run = [\"x\"]\n"),
+               Catch::StartsWith("shop.toml:13:11:") &&
+                   Catch::Contains("no check with id 'basket' in any channel"));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\nchannels = [\"mall\"]\n"
+                                   "checks = [\"cart\"]\nrun = [\"x\"]\n"),
+               Catch::Contains("no check with id 'cart' in the step's channels"));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\nchannels = [\"shop\"]\n"
+                                   "run = [\"x\"]\n"),
+               Catch::Contains("no channel with id 'shop'"));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\naction = \"switch_link\"\n"
+                                   "run = [\"x\"]\ndir = \"/tmp\"\n"),
+               Catch::Contains("'run' cannot go with action = \"switch_link\""));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\naction = \"switch_link\"\n"),
+               Catch::Contains("needs 'dir'"));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\naction = \"switch_link\"\n"
+                                   "dir = \"/tmp\"\nprefer = [\"own\"]\n"),
+               Catch::Contains("must not hold the home channel"));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\naction = \"webhook\"\n"),
+               Catch::Contains("needs 'url'"));
+    CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\nrun = [\"x\"]\nretries = -1\n"),
+               Catch::Contains("retries"));
 }

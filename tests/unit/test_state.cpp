@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/core.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -17,6 +18,7 @@ using namespace shopkit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using shopkit::test::at;
 using shopkit::test::TempDir;
 
 namespace {
@@ -279,7 +281,8 @@ TEST_CASE("state: the file is in WAL mode and its directory is private") {
     CHECK((st.st_mode & 0777) == 0700);
     RawDb raw(db);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "2");
+    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") ==
+          std::to_string(latest_schema_version()));
 }
 
 TEST_CASE("state: a second run waits for the first one's transaction") {
@@ -376,15 +379,18 @@ TEST_CASE("state: a newer schema is refused") {
     open_sqlite_state(db);
     {
         RawDb raw(db);
-        raw.exec("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
+        raw.exec(fmt::format("UPDATE meta SET value = '{}' WHERE name = 'schema_version'",
+                             latest_schema_version() + 1));
     }
     try {
         open_sqlite_state(db);
         FAIL("no error");
     } catch (const std::runtime_error& e) {
-        CHECK_THAT(std::string(e.what()), Catch::Contains(db.string()) &&
-                                              Catch::Contains("schema version 3") &&
-                                              Catch::Contains("newer"));
+        CHECK_THAT(
+            std::string(e.what()),
+            Catch::Contains(db.string()) &&
+                Catch::Contains(fmt::format("schema version {}", latest_schema_version() + 1)) &&
+                Catch::Contains("newer"));
     }
 }
 
@@ -472,7 +478,7 @@ OutboxRow sample_row(const std::string& name, const std::string& target = "line"
 
 } // namespace
 
-TEST_CASE("state: a version-1 file gains the outbox and becomes version 2") {
+TEST_CASE("state: a version-1 file gains the outbox and every later table") {
     TempDir dir;
     const fs::path db = dir.path() / "state.db";
     {
@@ -484,7 +490,8 @@ TEST_CASE("state: a version-1 file gains the outbox and becomes version 2") {
     OutboxRow row = sample_row("opened");
     CHECK(store->stores().outbox.enqueue(row));
     RawDb raw(db);
-    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "2");
+    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") ==
+          std::to_string(latest_schema_version()));
 }
 
 TEST_CASE("state: the outbox keeps one row per incident, name and target") {
@@ -581,4 +588,46 @@ TEST_CASE("state: incidents are found by id and by time") {
     CHECK(store->stores()
               .incidents.incidents_since(shopkit::test::at("2025-12-01T00:00:00Z"))
               .size() == 2);
+}
+
+TEST_CASE("state: a runbook step run is recorded once per incident, occurrence and step") {
+    TempDir dir;
+    auto store = open_sqlite_state(dir.path() / "state.db");
+    RunbookStore& runbook = store->stores().runbook;
+    StepRun run;
+    run.incident = "own-20260604T0300";
+    run.event = Event::opened;
+    run.name = "opened";
+    run.step = "landing";
+    run.created = at("2026-06-04T03:01:00Z");
+    REQUIRE(runbook.add_step_run(run));
+    CHECK(run.id > 0);
+    StepRun again = run;
+    CHECK_FALSE(runbook.add_step_run(again));
+    StepRun other = run;
+    other.step = "pager";
+    CHECK(runbook.add_step_run(other));
+    CHECK(runbook.unfinished_step_runs().size() == 2);
+
+    run.state = StepState::pending;
+    run.attempts = 1;
+    run.exit_status = 3;
+    run.duration_ms = 1234;
+    run.error = "exit status 3";
+    run.output = "it broke";
+    run.next_attempt = at("2026-06-04T03:01:30Z");
+    runbook.update_step_run(run);
+    other.state = StepState::ok;
+    other.finished = at("2026-06-04T03:01:02Z");
+    runbook.update_step_run(other);
+    const auto rows = runbook.step_runs("own-20260604T0300");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].exit_status == 3);
+    CHECK(rows[0].output == "it broke");
+    CHECK(rows[0].next_attempt == at("2026-06-04T03:01:30Z"));
+    CHECK(rows[1].state == StepState::ok);
+    CHECK(runbook.unfinished_step_runs().size() == 1);
+    StepRun ghost = run;
+    ghost.id = 999;
+    CHECK_THROWS(runbook.update_step_run(ghost));
 }

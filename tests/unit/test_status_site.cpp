@@ -20,6 +20,7 @@
 
 using namespace shopkit;
 using shopkit::test::at;
+using shopkit::test::ManualClock;
 using shopkit::test::TempDir;
 
 namespace {
@@ -246,15 +247,6 @@ namespace {
 // The in-memory state the statuspage target reads.
 using FakeState = shopkit::test::MemoryState;
 
-class FixedClock : public Clock {
-  public:
-    explicit FixedClock(TimePoint t) : t_(t) {}
-    TimePoint now() const override { return t_; }
-
-  private:
-    TimePoint t_;
-};
-
 OutboxRow row(std::int64_t id, const std::string& incident, const std::string& event,
               const std::string& target, const std::string& state, const char* created,
               const std::string& text) {
@@ -337,7 +329,7 @@ TEST_CASE("status_site: the statuspage target shows what it was told, and the ch
         row(5, cart.id, "updated", "page", "sending", "2026-06-04T03:20:00Z", "ignored\nx"),
         row(6, old.id, "opened", "page", "sent", "2026-01-01T00:10:00Z", "old\nx"),
     };
-    const FixedClock clock(now);
+    const ManualClock clock(now);
     TargetEnv env;
     env.config = &config;
     env.state = &state.stores;
@@ -388,7 +380,7 @@ TEST_CASE("status_site: a person's maintenance notice is shown without an incide
     TempDir tmp;
     const Config config = shop_config(tmp.path() / "site");
     FakeState state;
-    const FixedClock clock(at("2026-06-04T03:20:00Z"));
+    const ManualClock clock(at("2026-06-04T03:20:00Z"));
     TargetEnv env;
     env.config = &config;
     env.state = &state.stores;

@@ -45,8 +45,6 @@ using shopkit::hmac_sha256_hex;
 // The exact JSON body the webhook target posts:
 // {"incident":record,"event","target","text","subject","key"}.
 std::string webhook_body(const Notice& notice);
-// "sha256=<hex HMAC-SHA256 of body with secret>", the X-Shopkit-Signature value.
-std::string webhook_signature(std::string_view secret, std::string_view body);
 
 // ---- slack (slack.cpp) ----
 

@@ -83,10 +83,6 @@ std::string webhook_body(const Notice& notice) {
     return webhook_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string webhook_signature(std::string_view secret, std::string_view body) {
-    return "sha256=" + hmac_sha256_hex(secret, body);
-}
-
 namespace {
 
 class WebhookTarget final : public HttpTarget {
