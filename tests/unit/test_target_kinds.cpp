@@ -59,11 +59,13 @@ TEST_CASE("target_kinds: every kind of the table makes a target or names the key
         TargetEnv env;
         env.config = &config;
         try {
-            CHECK(make_target(t, env) != nullptr);
+            // Not inside CHECK: Catch would take the exception as a failure.
+            const auto target = make_target(t, env);
+            CHECK(target != nullptr);
         } catch (const Error& e) {
             CHECK(e.status() == exit_status::config);
-            CHECK_THAT(std::string(e.what()), Catch::Matches("shop\\.toml:1:1: target 'k' \\(" +
-                                                             name + "\\) needs '[a-z_]+'.*"));
+            CHECK_THAT(std::string(e.what()),
+                       Catch::Matches("shop\\.toml:1:1: target 'k' \\(" + name + "\\) .*needs .+"));
         }
     }
 }
