@@ -7,6 +7,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
 #include "lib/core/secret.hpp"
+#include "lib/core/text.hpp"
 #include "lib/record/record.hpp"
 #include "lib/render/notice_context.hpp"
 #include "lib/render/template.hpp"
@@ -28,14 +29,6 @@ using Json = nlohmann::json;
 // (a run on the same host that dies hands it over at once, see claimable()).
 Millis lease_for(const TargetConfig& t) {
     return t.kind == "email" ? Millis(std::chrono::hours(2)) : Millis(std::chrono::minutes(15));
-}
-
-std::string trim(std::string s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos)
-        return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return s.substr(first, last - first + 1);
 }
 
 std::string first_line(const std::string& text) {
@@ -111,7 +104,8 @@ struct Run {
                         : OutboxState::pending;
         row.key = new_uuid();
         row.created = now;
-        row.text = trim(render_template(tmpl, context));
+        // The temporary lives to the end of the statement, past the copy.
+        row.text = std::string(trim(render_template(tmpl, context)));
         row.template_source = tmpl.source;
         row.template_path = tmpl.path;
         row.context = context.dump(-1, ' ', false, Json::error_handler_t::replace);

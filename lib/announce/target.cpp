@@ -8,7 +8,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -79,27 +78,41 @@ HttpRequest HttpTarget::json_request(std::string url, const nlohmann::json& body
 }
 
 std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv& env) {
-    using Factory = std::unique_ptr<Target> (*)(const TargetConfig&, const TargetEnv&);
-    static const std::map<std::string, Factory> factories = {
-        {"line", targets::make_line},
-        {"x", targets::make_x},
-        {"facebook", targets::make_facebook},
-        {"instagram", targets::make_instagram},
-        {"mastodon", targets::make_mastodon},
-        {"bluesky", targets::make_bluesky},
-        {"slack", targets::make_slack},
-        {"discord", targets::make_discord},
-        {"teams", targets::make_teams},
-        {"telegram", targets::make_telegram},
-        {"webhook", targets::make_webhook},
-        {"email", targets::make_email},
-        {"statuspage", targets::make_statuspage},
-    };
-    const auto it = factories.find(config.kind);
-    if (it == factories.end())
+    // A hand-built config whose name and enum disagree is refused as before, not
+    // built as the wrong kind.
+    if (target_kind_spec(config.kind_id).name != config.kind)
         throw config_error(
             fmt::format("{}: unknown target kind \"{}\"", config.where, config.kind));
-    return it->second(config, env);
+    // No default: -Wswitch names a kind of the table without a factory.
+    switch (config.kind_id) {
+    case TargetKind::line:
+        return targets::make_line(config, env);
+    case TargetKind::x:
+        return targets::make_x(config, env);
+    case TargetKind::facebook:
+        return targets::make_facebook(config, env);
+    case TargetKind::instagram:
+        return targets::make_instagram(config, env);
+    case TargetKind::mastodon:
+        return targets::make_mastodon(config, env);
+    case TargetKind::bluesky:
+        return targets::make_bluesky(config, env);
+    case TargetKind::slack:
+        return targets::make_slack(config, env);
+    case TargetKind::discord:
+        return targets::make_discord(config, env);
+    case TargetKind::teams:
+        return targets::make_teams(config, env);
+    case TargetKind::telegram:
+        return targets::make_telegram(config, env);
+    case TargetKind::webhook:
+        return targets::make_webhook(config, env);
+    case TargetKind::email:
+        return targets::make_email(config, env);
+    case TargetKind::statuspage:
+        return targets::make_statuspage(config, env);
+    }
+    throw config_error(fmt::format("{}: unknown target kind \"{}\"", config.where, config.kind));
 }
 
 namespace {

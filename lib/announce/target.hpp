@@ -112,8 +112,9 @@ class HttpTarget : public Target {
     std::string ca_file_;
 };
 
-// The target for `config.kind`. Throws config_error for a target that lacks a key
-// its kind needs (naming config.where). Reads no secret yet.
+// The target for `config.kind_id`. Throws config_error for a target that lacks a key
+// its kind needs, or whose `kind` is not the name of its kind_id (naming
+// config.where). Reads no secret yet.
 std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv& env);
 
 // The result of an ordinary JSON API answer: 2xx sent; 408, 429, 5xx and

@@ -1,6 +1,7 @@
 // [[target]] of shopkit.toml(5): the places notices go.
 #pragma once
 
+#include "lib/config/target_kinds.hpp"
 #include "lib/core/secret.hpp"
 #include "lib/model/incident.hpp"
 #include "lib/model/outbox_row.hpp"
@@ -16,7 +17,8 @@ namespace shopkit {
 // secret keys (NAME_env / NAME_file) in `secrets` under NAME.
 struct TargetConfig {
     std::string id;
-    std::string kind;
+    TargetKind kind_id = TargetKind::line; // what make_target builds
+    std::string kind;                      // its name, for messages and template names
     Audience audience = Audience::staff;
     std::optional<std::string> api_base;
     std::vector<std::string> channels; // empty = all

@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <stdexcept>
 
 namespace shopkit {
 
@@ -24,6 +25,46 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data, 
              &len) == nullptr)
         throw Error(exit_status::software, std::string(what) + " failed (OpenSSL)");
     return {reinterpret_cast<const char*>(mac.data()), len};
+}
+
+// 16 raw bytes in the 8-4-4-4-12 form of RFC 4122.
+std::string uuid_text(std::string_view bytes) {
+    const std::string hex = to_hex(bytes);
+    return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
+           hex.substr(16, 4) + '-' + hex.substr(20);
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// The 16 bytes of a UUID in canonical text form.
+std::string uuid_bytes(std::string_view text) {
+    if (text.size() != 36)
+        throw std::invalid_argument("not a UUID: " + std::string(text));
+    std::string hex;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash != (text[i] == '-'))
+            throw std::invalid_argument("not a UUID: " + std::string(text));
+        if (!dash)
+            hex += text[i];
+    }
+    std::string out;
+    for (std::size_t i = 0; i < 32; i += 2) {
+        const int hi = hex_digit(hex[i]);
+        const int lo = hex_digit(hex[i + 1]);
+        if (hi < 0 || lo < 0)
+            throw std::invalid_argument("not a UUID: " + std::string(text));
+        out += static_cast<char>(hi * 16 + lo);
+    }
+    return out;
 }
 
 } // namespace
@@ -96,9 +137,19 @@ std::string new_uuid() {
     std::string b = random_bytes(16);
     b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0F) | 0x40);
     b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3F) | 0x80);
-    const std::string hex = to_hex(b);
-    return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
-           hex.substr(16, 4) + '-' + hex.substr(20);
+    return uuid_text(b);
+}
+
+std::string uuid_v5(std::string_view namespace_uuid, std::string_view name) {
+    const std::string input = uuid_bytes(namespace_uuid) + std::string(name);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_Digest(input.data(), input.size(), md.data(), &len, EVP_sha1(), nullptr) != 1 ||
+        len < 16)
+        throw Error(exit_status::software, "SHA-1 failed (OpenSSL)");
+    md[6] = static_cast<unsigned char>((md[6] & 0x0F) | 0x50);
+    md[8] = static_cast<unsigned char>((md[8] & 0x3F) | 0x80);
+    return uuid_text({reinterpret_cast<const char*>(md.data()), 16});
 }
 
 } // namespace shopkit

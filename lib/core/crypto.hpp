@@ -38,4 +38,14 @@ std::string random_bytes(std::size_t n);
 // Throws Error(exit_status::software) when no random bytes can be had.
 std::string new_uuid();
 
+// The namespaces of RFC 4122, appendix C, in the canonical text form uuid_v5 takes.
+inline constexpr std::string_view uuid_namespace_dns = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+inline constexpr std::string_view uuid_namespace_url = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+
+// The name-based (version 5, SHA-1) RFC 4122 UUID of `name` in `namespace_uuid`
+// (canonical text, either case), lower-case: the same name always gives the same id.
+// Throws std::invalid_argument for a malformed namespace, Error(exit_status::software)
+// when OpenSSL fails.
+std::string uuid_v5(std::string_view namespace_uuid, std::string_view name);
+
 } // namespace shopkit

@@ -1,7 +1,7 @@
 #include "lib/render/status_model.hpp"
 
-#include <fmt/core.h>
-#include <openssl/evp.h>
+#include "lib/core/crypto.hpp"
+
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -11,25 +11,10 @@ namespace shopkit::status {
 
 namespace {
 
-// A name-based (version 5, SHA-1) UUID: the same name always gives the same id.
+// A name-based (version 5) UUID in RFC 4122's URL namespace: the same name always
+// gives the same id, so a re-rendered feed keeps its ids.
 std::string uuid5(std::string_view name) {
-    // The URL namespace of RFC 4122, appendix C.
-    static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
-                                         0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
-    std::string input(reinterpret_cast<const char*>(ns), 16);
-    input += name;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(input.data(), input.size(), md, &len, EVP_sha1(), nullptr);
-    md[6] = static_cast<unsigned char>((md[6] & 0x0f) | 0x50);
-    md[8] = static_cast<unsigned char>((md[8] & 0x3f) | 0x80);
-    std::string out = "urn:uuid:";
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out += '-';
-        out += fmt::format("{:02x}", md[i]);
-    }
-    return out;
+    return "urn:uuid:" + uuid_v5(uuid_namespace_url, name);
 }
 
 } // namespace

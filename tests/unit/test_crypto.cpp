@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <stdexcept>
 #include <string>
 
 using namespace shopkit;
@@ -59,4 +60,17 @@ TEST_CASE("random_bytes and new_uuid", "[crypto]") {
         seen.insert(u);
     }
     CHECK(seen.size() == 100);
+}
+
+TEST_CASE("uuid_v5 gives RFC 4122 name-based ids", "[crypto]") {
+    // The DNS namespace example that RFC 4122 implementations publish.
+    CHECK(uuid_v5(uuid_namespace_dns, "www.example.com") == "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+    CHECK(uuid_v5(uuid_namespace_url, "https://shop.example/") ==
+          "e6709979-d255-5685-9ef8-60e02ea1ef09");
+    // The namespace is read in either case; the answer is always lower-case.
+    CHECK(uuid_v5("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "www.example.com") ==
+          "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+    CHECK_THROWS_AS(uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430c", "x"), std::invalid_argument);
+    CHECK_THROWS_AS(uuid_v5("6ba7b810+9dad-11d1-80b4-00c04fd430c8", "x"), std::invalid_argument);
+    CHECK_THROWS_AS(uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430cg", "x"), std::invalid_argument);
 }
