@@ -28,18 +28,20 @@ constexpr std::size_t max_field = 64 * 1024;
 class CsvReader {
   public:
     CsvReader(std::istream& in, const std::string& name) : in_(in), name_(name) {
-        if (in_.peek() == 0xEF) { // a UTF-8 byte order mark, as spreadsheets write it
-            char bom[3] = {};
-            in_.read(bom, 3);
-            if (std::string_view(bom, 3) != "\xEF\xBB\xBF")
-                fail(1, "the file starts with bytes that are not UTF-8 text");
-        }
+        // Skip a UTF-8 byte order mark, as spreadsheets write it; bytes that only
+        // begin like one (a full-width character) are kept for the reader.
+        static constexpr std::string_view bom = "\xEF\xBB\xBF";
+        while (pending_.size() < bom.size() &&
+               in_.peek() == std::char_traits<char>::to_int_type(bom[pending_.size()]))
+            pending_.push_back(static_cast<char>(in_.get()));
+        if (pending_ == bom)
+            pending_.clear();
     }
 
     // The next record into `fields`; false at the end of the input. Skips empty lines.
     bool next(std::vector<std::string>& fields) {
         for (;;) {
-            if (in_.peek() == std::char_traits<char>::eof())
+            if (peek() == std::char_traits<char>::eof())
                 return false;
             start_line_ = line_;
             fields.assign(1, std::string());
@@ -61,7 +63,7 @@ class CsvReader {
         bool quoted = false;     // inside a quoted field
         bool was_quoted = false; // the current field was quoted and has been closed
         for (;;) {
-            const int c = in_.get();
+            const int c = get();
             if (c == std::char_traits<char>::eof()) {
                 if (quoted)
                     fail(start_line_, "a quoted field is not closed");
@@ -70,8 +72,8 @@ class CsvReader {
             const char ch = static_cast<char>(c);
             if (quoted) {
                 if (ch == '"') {
-                    if (in_.peek() == '"') {
-                        in_.get();
+                    if (peek() == '"') {
+                        get();
                         put(fields, '"');
                     } else {
                         quoted = false;
@@ -85,8 +87,8 @@ class CsvReader {
                 continue;
             }
             if (ch == '\n' || ch == '\r') {
-                if (ch == '\r' && in_.peek() == '\n')
-                    in_.get();
+                if (ch == '\r' && peek() == '\n')
+                    get();
                 ++line_;
                 return;
             }
@@ -108,6 +110,16 @@ class CsvReader {
         }
     }
 
+    // The stream's next byte, after any kept from the byte-order-mark test.
+    int peek() {
+        return pos_ < pending_.size() ? std::char_traits<char>::to_int_type(pending_[pos_])
+                                      : in_.peek();
+    }
+    int get() {
+        return pos_ < pending_.size() ? std::char_traits<char>::to_int_type(pending_[pos_++])
+                                      : in_.get();
+    }
+
     void put(std::vector<std::string>& fields, char ch) {
         if (fields.back().size() >= max_field)
             fail(start_line_, fmt::format("a field longer than {} bytes", max_field));
@@ -116,6 +128,8 @@ class CsvReader {
 
     std::istream& in_;
     const std::string& name_;
+    std::string pending_;
+    std::size_t pos_ = 0;
     std::size_t line_ = 1;
     std::size_t start_line_ = 1;
 };

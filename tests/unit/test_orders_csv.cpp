@@ -100,6 +100,10 @@ TEST_CASE("orders_csv: a byte order mark and CRLF are read") {
     const OrdersProfile p = parse("\xEF\xBB\xBFtime,amount\r\n2026-06-01 10:00,1,200\r\n");
     // Unquoted, "1,200" is two fields: amount 1 (the rest is an extra column).
     CHECK(p.baseline.per_hour[slot(0, 10)] == Approx(1));
+    // A first column named in full-width letters begins with the byte a BOM does.
+    const OrdersProfile wide = parse("\xEF\xBC\x83,time,amount\n7,2026-06-01 10:00,5\n");
+    CHECK(wide.baseline.per_hour[slot(0, 10)] == Approx(5));
+    CHECK(parse("\xEF\xBB,time,amount\n7,2026-06-01 10:00,5\n").orders == 1);
 }
 
 TEST_CASE("orders_csv: errors name the file and the line") {
