@@ -3,13 +3,27 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace shopkit::config_detail {
 
+namespace {
+
+// A number from 0 to 1 under `key`, or nullopt when absent.
+std::optional<double> share(const Table& t, std::string_view key) {
+    const auto value = t.number(key);
+    if (value && !(*value >= 0 && *value <= 1))
+        t.fail(key, fmt::format("'{}' must be a share from 0 to 1, such as 0.3", key));
+    return value;
+}
+
+} // namespace
+
 void read_sales(const Source& src, const toml::table& table, SalesConfig& sales) {
     const Table t(src, table, "[sales]");
-    t.only({"currency", "hourly", "orders_csv", "event"});
+    t.only({"currency", "hourly", "orders_csv", "event", "blocked", "recaptured"});
     if (auto v = t.string("currency")) {
         const bool code = v->size() == 3 && std::all_of(v->begin(), v->end(), [](char c) {
                               return c >= 'A' && c <= 'Z';
@@ -39,6 +53,14 @@ void read_sales(const Source& src, const toml::table& table, SalesConfig& sales)
         }
     }
     sales.orders_csv = t.path("orders_csv");
+    if (const toml::table* blocked = t.table("blocked")) {
+        const Table b(src, *blocked, "[sales] blocked");
+        b.only({"critical", "major", "minor"});
+        sales.blocked.critical = share(b, "critical").value_or(sales.blocked.critical);
+        sales.blocked.major = share(b, "major").value_or(sales.blocked.major);
+        sales.blocked.minor = share(b, "minor").value_or(sales.blocked.minor);
+    }
+    sales.recaptured = share(t, "recaptured").value_or(0.0);
     for (const toml::table* event_table : t.tables("event", "[[sales.event]]")) {
         const Table e(src, *event_table, "[[sales.event]]");
         e.only({"name", "start", "end", "multiplier"});

@@ -27,12 +27,22 @@ struct SalesEvent {
     double multiplier = 1.0;
 };
 
-// [sales]: the currency, typical sales per hour (0:00 first), orders and events.
+// [sales] blocked: the share of selling (0..1) an incident of each severity stops.
+struct BlockedShare {
+    double critical = 1.0;
+    double major = 0.5;
+    double minor = 0.1;
+};
+
+// [sales]: the currency, typical sales per hour (0:00 first), orders and events,
+// and the shares the lost-sales estimate uses.
 struct SalesConfig {
     std::string currency = "JPY";
     std::vector<double> hourly; // 24 values, or empty
     std::optional<std::filesystem::path> orders_csv;
     std::vector<SalesEvent> events;
+    BlockedShare blocked;
+    double recaptured = 0; // 0..1: the share other channels sell once customers are told
 };
 
 } // namespace shopkit

@@ -131,19 +131,6 @@ nlohmann::json to_json(const toml::node& node) {
     return text.str();
 }
 
-// Offset of zone `tz` from UTC at instant `t`, read back from format_local's "+09:00"
-// suffix: libstdc++ 12 has no std::chrono::zoned_time, and clock.cpp already knows zones.
-std::chrono::seconds utc_offset(TimePoint t, const std::string& tz) {
-    const std::string s = format_local(t, tz);
-    if (s.size() < 6 || s.back() == 'Z')
-        return std::chrono::seconds(0);
-    const std::string_view off = std::string_view(s).substr(s.size() - 6);
-    const int hours = (off[1] - '0') * 10 + (off[2] - '0');
-    const int minutes = (off[4] - '0') * 10 + (off[5] - '0');
-    const std::chrono::seconds value = std::chrono::hours(hours) + std::chrono::minutes(minutes);
-    return off[0] == '-' ? -value : value;
-}
-
 std::string Source::at(const toml::source_region& region) const {
     if (region.begin.line == 0)
         return file;
@@ -402,10 +389,12 @@ std::optional<TimePoint> Table::time(std::string_view key) const {
         fail(key, fmt::format("'{}' has no UTC offset: write one (e.g. +09:00) or set "
                               "[shop] timezone",
                               key));
-    // Two passes settle the offset also across a daylight-saving change.
-    const auto first = utc_offset(as_if_utc, src_.timezone);
-    const auto second = utc_offset(as_if_utc - first, src_.timezone);
-    return as_if_utc - second;
+    const auto local = local_civil(src_.timezone, v.date.year, v.date.month, v.date.day,
+                                   v.time.hour, v.time.minute, v.time.second);
+    if (!local)
+        fail(key, fmt::format("'{}' is not a valid date-time", key));
+    return *local + std::chrono::duration_cast<TimePoint::duration>(
+                        std::chrono::nanoseconds(v.time.nanosecond));
 }
 
 const toml::table* Table::table(std::string_view key) const {

@@ -43,9 +43,6 @@ bool is_env_name(std::string_view name);
 // `node` as JSON; dates and times become their TOML (RFC 3339) spelling.
 nlohmann::json to_json(const toml::node& node);
 
-// Offset of IANA zone `tz` from UTC at instant `t`, in seconds (negative west of UTC).
-std::chrono::seconds utc_offset(TimePoint t, const std::string& tz);
-
 // Where we are: the file's name for messages, and what relative things hang on.
 struct Source {
     std::string file;               // the file's name as messages print it

@@ -195,4 +195,16 @@ std::optional<TimePoint> utc_civil(int year, int month, int day, int hour, int m
            std::chrono::minutes(minute) + std::chrono::seconds(second);
 }
 
+std::optional<TimePoint> local_civil(const std::string& tz, int year, int month, int day, int hour,
+                                     int minute, int second) {
+    const auto as_if_utc = utc_civil(year, month, day, hour, minute, second);
+    const date::time_zone* zone = find_zone(tz);
+    if (!as_if_utc || zone == nullptr)
+        return as_if_utc;
+    const date::local_time<TimePoint::duration> local{as_if_utc->time_since_epoch()};
+    // choose::earliest never throws: a skipped time maps to the change itself, a
+    // repeated one to its first occurrence.
+    return zone->to_sys(local, date::choose::earliest);
+}
+
 } // namespace shopkit

@@ -45,6 +45,11 @@ std::string_view month_abbreviation(int month);
 // The instant of a civil date-time in UTC; nullopt for one that does not
 // exist (February 30, hour 24, minute 60, second over 60).
 std::optional<TimePoint> utc_civil(int year, int month, int day, int hour, int minute, int second);
+// The instant of a civil date-time as read in zone `tz` (empty or unknown `tz`:
+// UTC); nullopt where utc_civil gives nullopt. A time a daylight-saving change
+// skips gives the instant of the change; one it repeats, the earlier instant.
+std::optional<TimePoint> local_civil(const std::string& tz, int year, int month, int day, int hour,
+                                     int minute, int second);
 
 // True when `tz` names a zone this machine's tz database knows.
 bool known_time_zone(const std::string& tz);

@@ -41,3 +41,16 @@ TEST_CASE("clock: known_time_zone looks in the tz database") {
     CHECK_FALSE(known_time_zone("Asia/Atlantis"));
     CHECK_FALSE(known_time_zone("../etc/passwd"));
 }
+
+TEST_CASE("clock: local_civil reads a civil date-time in a zone") {
+    CHECK(local_civil("Asia/Tokyo", 2026, 2, 1, 0, 0, 0) == at("2026-01-31T15:00:00Z"));
+    CHECK(local_civil("", 2028, 2, 29, 12, 0, 0) == at("2028-02-29T12:00:00Z"));
+    CHECK(local_civil("No/Such_Zone", 2026, 6, 4, 12, 0, 0) == at("2026-06-04T12:00:00Z"));
+    CHECK_FALSE(local_civil("Asia/Tokyo", 2026, 2, 29, 0, 0, 0));
+    CHECK_FALSE(local_civil("Asia/Tokyo", 2026, 6, 4, 24, 0, 0));
+    // New York skips 02:00-03:00 on 2026-03-08: 02:30 is the change itself (07:00Z).
+    CHECK(local_civil("America/New_York", 2026, 3, 8, 2, 30, 0) == at("2026-03-08T07:00:00Z"));
+    CHECK(local_civil("America/New_York", 2026, 3, 8, 3, 30, 0) == at("2026-03-08T07:30:00Z"));
+    // It repeats 01:00-02:00 on 2026-11-01: 01:30 is the first one, still EDT.
+    CHECK(local_civil("America/New_York", 2026, 11, 1, 1, 30, 0) == at("2026-11-01T05:30:00Z"));
+}

@@ -310,6 +310,30 @@ TEST_CASE("config: maintenance, sales and runbook are checked") {
     CHECK_THAT(error_of("[[sales.event]]\nname = \"x\"\nstart = 2026-07-01T02:00:00Z\n"
                         "end = 2026-07-02T02:00:00Z\nmultiplier = 0\n"),
                Catch::Contains("'multiplier' must be more than 0"));
+    CHECK_THAT(error_of("[sales]\nrecaptured = 1.5\n"),
+               Catch::StartsWith("shop.toml:2:14: 'recaptured' must be a share from 0 to 1"));
+    CHECK_THAT(error_of("[sales]\nrecaptured = \"30%\"\n"),
+               Catch::StartsWith("shop.toml:2:14: 'recaptured' must be"));
+    CHECK_THAT(error_of("[sales]\nblocked = { critical = 1.0, major = -0.5 }\n"),
+               Catch::StartsWith("shop.toml:2:37: 'major' must be a share from 0 to 1"));
+    CHECK_THAT(error_of("[sales]\nblocked = { critcal = 1.0 }\n"),
+               Catch::Contains("did you mean 'critical'?"));
+    CHECK_THAT(error_of("[sales]\nblocked = 0.5\n"),
+               Catch::StartsWith("shop.toml:2:11: 'blocked' must be a table"));
+}
+
+TEST_CASE("config: [sales] blocked and recaptured, a severity left out keeps its default") {
+    const Config config = parse_config("[sales]\n"
+                                       "blocked = { critical = 0.9, minor = 0 }\n"
+                                       "recaptured = 0.3\n",
+                                       "shop.toml");
+    CHECK(config.sales.blocked.critical == 0.9);
+    CHECK(config.sales.blocked.major == 0.5);
+    CHECK(config.sales.blocked.minor == 0.0);
+    CHECK(config.sales.recaptured == 0.3);
+    const Config table = parse_config("[sales.blocked]\nmajor = 1\n", "shop.toml");
+    CHECK(table.sales.blocked.major == 1.0);
+    CHECK(table.sales.blocked.critical == 1.0);
 }
 
 TEST_CASE("config: defaults") {
@@ -329,6 +353,10 @@ TEST_CASE("config: defaults") {
     CHECK(config.policy.canary.empty());
     CHECK(config.sales.currency == "JPY");
     CHECK(config.sales.hourly.empty());
+    CHECK(config.sales.blocked.critical == 1.0);
+    CHECK(config.sales.blocked.major == 0.5);
+    CHECK(config.sales.blocked.minor == 0.1);
+    CHECK(config.sales.recaptured == 0.0);
     REQUIRE(config.channels.size() == 1);
     const auto& channel = config.channels[0];
     CHECK(channel.name == "own");
