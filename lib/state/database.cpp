@@ -109,6 +109,11 @@ CREATE TABLE IF NOT EXISTS outbox_recipients (
 );
 )";
 
+// The sale an incident started in; NULL for every incident before it.
+constexpr const char* migration_3 = R"(
+ALTER TABLE incidents ADD COLUMN sale TEXT;
+)";
+
 constexpr const char* sql_begin = "BEGIN IMMEDIATE";
 constexpr const char* sql_commit = "COMMIT";
 constexpr const char* sql_rollback = "ROLLBACK";
@@ -139,6 +144,7 @@ const std::vector<Migration>& sqlite_migrations() {
     static const std::vector<Migration> all = {
         {1, "checks and incidents", migration_1},
         {2, "the announcement outbox", migration_2},
+        {3, "the sale an incident started in", migration_3},
     };
     return all;
 }
