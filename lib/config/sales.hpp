@@ -35,4 +35,8 @@ struct SalesConfig {
     std::vector<SalesEvent> events;
 };
 
+// The [[sales.event]] running at `t` (start <= t < end), or nullptr. When events
+// overlap, the first of them in the file wins. Points into `sales`.
+const SalesEvent* sale_at(const SalesConfig& sales, TimePoint t);
+
 } // namespace shopkit
