@@ -52,6 +52,7 @@ struct Run {
     const Clock& clock;
     const Stores* state = nullptr;
     TimePoint now;
+    PolicyConfig policy() const { return policy_at(config, now); } // the sale's at a sale
     std::map<CheckKey, CheckCounter> counters;
     std::map<std::string, std::unique_ptr<Target>> targets;
     TargetEnv env;
@@ -86,7 +87,7 @@ struct Run {
         in.incident = incident;
         in.event = event;
         in.now = now;
-        in.next_update = next_update(config.policy, incident, now);
+        in.next_update = next_update(policy(), incident, now);
         in.counters = counters;
         in.message = opt.message;
         const Json context = notice_context(in);
@@ -131,6 +132,8 @@ struct Run {
         inc.since = parse_rfc3339(ctx_incident.value("since_iso", "")).value_or(row.created);
         if (const auto until = parse_rfc3339(ctx_incident.value("until_iso", "")))
             inc.until = until;
+        if (auto sale = ctx_incident.value("sale", std::string()); !sale.empty())
+            inc.sale = std::move(sale);
         return inc;
     }
 
@@ -236,7 +239,7 @@ struct Run {
                 for (const auto& r : all)
                     if (r.target == t.id)
                         rows.push_back(r);
-                const PolicyDecision d = decide(t, config.policy, incident, events, rows, now);
+                const PolicyDecision d = decide(t, policy(), incident, events, rows, now);
                 for (const auto id : d.drop)
                     drop(id);
                 for (const auto& due : d.due) {

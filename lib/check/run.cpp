@@ -63,7 +63,9 @@ void keep_state(const Config& config, const RunOptions& options,
     if (!options.stores)
         handle = open_sqlite_state(path);
     const Stores& store = options.stores ? *options.stores : handle->stores();
-    const Thresholds thresholds{config.policy.fail_after, config.policy.recover_after};
+    // A sale's thresholds while it runs: the run is judged by the policy of its own time.
+    const PolicyConfig policy = policy_at(config, now);
+    const Thresholds thresholds{policy.fail_after, policy.recover_after};
 
     store.transaction([&] {
         out.events.clear();
@@ -92,11 +94,13 @@ void keep_state(const Config& config, const RunOptions& options,
             auto event = assess_channel(channel->id, by_channel[channel->id], current,
                                         in_maintenance(config, channel->id, now), now);
             if (event) {
-                if (event->event == Event::opened)
+                if (event->event == Event::opened) {
                     event->incident.id =
                         unique_incident_id(event->incident.id, [&](const std::string& id) {
                             return store.incidents.incident_exists(id);
                         });
+                    event->incident.sale = incident_sale(config.sales, event->incident, now);
+                }
                 store.incidents.record_event(*event);
                 if (event->event != Event::resolved)
                     out.open_channels.insert(channel->id);

@@ -30,6 +30,10 @@ struct Config {
     const ChannelConfig* channel(const std::string& id) const;
 };
 
+// The policy in force at `now`: [policy] with [policy.sale] applied while a
+// [[sales.event]] runs (sale_at), else [policy] unchanged.
+PolicyConfig policy_at(const Config& config, TimePoint now);
+
 // Where the config is: `explicit_path` if given, else $SHOPKIT_CONFIG, else
 // $XDG_CONFIG_HOME/shopkit/shop.toml (~/.config when unset), else
 // /etc/shopkit/shop.toml. Returns nullopt when none exists (an explicit path or

@@ -109,3 +109,21 @@ MaintenanceConfig read_maintenance(const Source& src, const toml::table& table,
 }
 
 } // namespace shopkit::config_detail
+
+namespace shopkit {
+
+const SalesEvent* sale_at(const SalesConfig& sales, TimePoint t) {
+    for (const SalesEvent& event : sales.events) {
+        if (event.start <= t && t < event.end)
+            return &event;
+    }
+    return nullptr;
+}
+
+PolicyConfig policy_at(const Config& config, TimePoint now) {
+    if (sale_at(config.sales, now) == nullptr)
+        return config.policy;
+    return apply_overrides(config.policy, config.policy.sale);
+}
+
+} // namespace shopkit

@@ -45,4 +45,8 @@ struct SalesConfig {
     double recaptured = 0; // 0..1: the share other channels sell once customers are told
 };
 
+// The [[sales.event]] running at `t` (start <= t < end), or nullptr. When events
+// overlap, the first of them in the file wins. Points into `sales`.
+const SalesEvent* sale_at(const SalesConfig& sales, TimePoint t);
+
 } // namespace shopkit

@@ -45,18 +45,31 @@ void read_shop(Source& src, const toml::table& table, ShopConfig& shop) {
         shop.templates = *v;
 }
 
+namespace {
+
+// The keys [policy] and [policy.sale] share, read alike so a sale accepts exactly
+// what the everyday policy does.
+PolicyOverrides read_overridable(const Table& t) {
+    PolicyOverrides o;
+    o.fail_after = t.integer_in("fail_after", 1, 100);
+    o.recover_after = t.integer_in("recover_after", 1, 100);
+    o.customer_delay = t.duration("customer_delay");
+    o.update_every = t.positive_duration("update_every");
+    return o;
+}
+
+} // namespace
+
 void read_policy(const Source& src, const toml::table& table, PolicyConfig& policy) {
     const Table t(src, table, "[policy]");
     t.only({"fail_after", "recover_after", "customer_delay", "update_every", "canary", "timeout",
-            "concurrency", "history"});
-    if (auto v = t.integer_in("fail_after", 1, 100))
-        policy.fail_after = *v;
-    if (auto v = t.integer_in("recover_after", 1, 100))
-        policy.recover_after = *v;
-    if (auto v = t.duration("customer_delay"))
-        policy.customer_delay = *v;
-    if (auto v = t.positive_duration("update_every"))
-        policy.update_every = *v;
+            "concurrency", "history", "sale"});
+    policy = apply_overrides(policy, read_overridable(t));
+    if (const toml::table* sale = t.table("sale")) {
+        const Table s(src, *sale, "[policy.sale]");
+        s.only({"fail_after", "recover_after", "customer_delay", "update_every"});
+        policy.sale = read_overridable(s);
+    }
     if (auto v = t.strings("canary")) {
         const auto* array = t.get("canary")->as_array();
         for (std::size_t i = 0; i < v->size(); ++i) {
@@ -76,3 +89,19 @@ void read_policy(const Source& src, const toml::table& table, PolicyConfig& poli
 }
 
 } // namespace shopkit::config_detail
+
+namespace shopkit {
+
+PolicyConfig apply_overrides(PolicyConfig policy, const PolicyOverrides& overrides) {
+    if (overrides.fail_after)
+        policy.fail_after = *overrides.fail_after;
+    if (overrides.recover_after)
+        policy.recover_after = *overrides.recover_after;
+    if (overrides.customer_delay)
+        policy.customer_delay = *overrides.customer_delay;
+    if (overrides.update_every)
+        policy.update_every = *overrides.update_every;
+    return policy;
+}
+
+} // namespace shopkit

@@ -24,6 +24,14 @@ struct ShopConfig {
     std::optional<std::filesystem::path> templates; // the shop's own template directory
 };
 
+// The [policy] keys a sale may change ([policy.sale]); nullopt keeps [policy]'s value.
+struct PolicyOverrides {
+    std::optional<int> fail_after;        // 1..100
+    std::optional<int> recover_after;     // 1..100
+    std::optional<Millis> customer_delay; // 0 or more
+    std::optional<Millis> update_every;   // more than 0
+};
+
 // [policy]: thresholds, delays and defaults for every check.
 struct PolicyConfig {
     int fail_after = 2;    // consecutive failing runs before a check is down (1..100)
@@ -34,6 +42,11 @@ struct PolicyConfig {
     Millis timeout{std::chrono::seconds(10)};    // default per-check timeout
     int concurrency = 64;                        // default --concurrency
     Millis history{std::chrono::hours(24 * 90)}; // check history kept this long
+    PolicyOverrides sale; // [policy.sale]: applied while a [[sales.event]] runs (policy_at)
 };
+
+// `policy` with every value `overrides` sets put in its place (`overrides` itself,
+// and `sale`, are left as they are).
+PolicyConfig apply_overrides(PolicyConfig policy, const PolicyOverrides& overrides);
 
 } // namespace shopkit

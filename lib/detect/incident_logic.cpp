@@ -133,4 +133,14 @@ std::optional<IncidentEvent> assess_channel(const std::string& channel,
     return std::nullopt;
 }
 
+std::optional<std::string> incident_sale(const SalesConfig& sales, const Incident& incident,
+                                         TimePoint opened) {
+    const SalesEvent* sale = sale_at(sales, incident.since);
+    if (sale == nullptr)
+        sale = sale_at(sales, opened);
+    if (sale == nullptr)
+        return std::nullopt;
+    return sale->name;
+}
+
 } // namespace shopkit

@@ -4,6 +4,7 @@
 // checks is not up.
 #pragma once
 
+#include "lib/config/sales.hpp"
 #include "lib/core/clock.hpp"
 #include "lib/model/check_counter.hpp"
 #include "lib/model/check_state.hpp"
@@ -56,5 +57,12 @@ std::optional<IncidentEvent> assess_channel(const std::string& channel,
                                             const std::vector<CheckStatus>& checks,
                                             const std::optional<Incident>& open,
                                             bool in_maintenance, TimePoint now);
+
+// The sale an incident opened at `opened` belongs to: the name of the
+// [[sales.event]] running at its `since` (sale_at), else of the one running at
+// `opened` (it failed just before the sale and is confirmed inside it); nullopt
+// when neither runs.
+std::optional<std::string> incident_sale(const SalesConfig& sales, const Incident& incident,
+                                         TimePoint opened);
 
 } // namespace shopkit

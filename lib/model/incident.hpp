@@ -30,7 +30,8 @@ struct Incident {
     Severity severity = Severity::major;
     std::vector<std::string> checks; // affected check ids, in config order
     TimePoint since;
-    std::optional<TimePoint> until; // set once resolved
+    std::optional<TimePoint> until;  // set once resolved
+    std::optional<std::string> sale; // the [[sales.event]] it started in, if any (by name)
 };
 
 struct IncidentEvent {

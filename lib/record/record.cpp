@@ -170,6 +170,8 @@ Json incident_record(const IncidentEvent& e, const std::string& tz) {
     if (e.event == Event::resolved && inc.until)
         j["until"] = format_local(*inc.until, tz);
     j["time"] = format_local(e.time, tz);
+    if (inc.sale)
+        j["sale"] = *inc.sale;
     return j;
 }
 
@@ -286,6 +288,11 @@ IncidentEvent incident_from_record(const Json& r, TimePoint now) {
     if (e.event == Event::resolved)
         e.incident.until = r.contains("until") ? required_time(r, "until") : now;
     e.time = r.contains("time") ? required_time(r, "time") : now;
+    if (r.contains("sale") && !r["sale"].is_null()) {
+        if (!r["sale"].is_string())
+            throw data_error("incident record: \"sale\" is not a string");
+        e.incident.sale = r["sale"].get<std::string>();
+    }
     return e;
 }
 

@@ -25,12 +25,13 @@ void write_record(std::ostream& out, const Json& record);
 
 // {"v":1,"type":"check",…}; times in the zone `tz` (empty = UTC).
 Json check_record(const CheckResult& r, const std::string& tz);
-// {"v":1,"type":"incident","event":…,"id":…,…}.
+// {"v":1,"type":"incident","event":…,"id":…,…}; "sale" (the event's name) only
+// for an incident that started during a sale.
 Json incident_record(const IncidentEvent& e, const std::string& tz);
 // The reverse: the incident event an incident record describes (missing
 // "until" of a resolved one, and a missing "time", are `now`). Throws
 // data_error "why" for a record that lacks id, event or since, or has a bad
-// time, event or severity.
+// time, event or severity, or a "sale" that is not a string.
 IncidentEvent incident_from_record(const Json& record, TimePoint now);
 
 // Reads records from a stream, one per line; blank lines are skipped.

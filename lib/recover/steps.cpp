@@ -13,6 +13,9 @@ template <class T> bool contains(const std::vector<T>& v, const T& x) {
 } // namespace
 
 std::optional<std::string> incident_sale(const Config& config, const Incident& incident) {
+    if (incident.sale)
+        return incident.sale;
+    // An incident from before the state kept its sale: the event its start fell in.
     for (const auto& e : config.sales.events)
         if (e.start <= incident.since && incident.since < e.end)
             return e.name;

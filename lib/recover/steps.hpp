@@ -11,7 +11,8 @@
 
 namespace shopkit {
 
-// The [[sales.event]] the incident started inside, if any (its name).
+// The [[sales.event]] the incident belongs to (its name): the one shopcheck
+// recorded, else the one running at its `since`; nullopt outside any.
 std::optional<std::string> incident_sale(const Config& config, const Incident& incident);
 
 // True when `step` is due for `event` of `incident`: the event is one of its

@@ -80,6 +80,8 @@ nlohmann::json notice_context(const ContextInput& in) {
         {"timezone", local_time(inc.since, tz).zone},
         {"until", inc.until ? words::time(*inc.until, tz, lang) : std::string()},
         {"until_iso", inc.until ? format_local(*inc.until, tz) : std::string()},
+        // Empty outside a sale, so {{#incident.sale}} … {{/incident.sale}} reads as "if".
+        {"sale", inc.sale.value_or("")},
     };
     nlohmann::json alts = alternatives(config, inc.channel, in.counters);
     nlohmann::json ctx = {

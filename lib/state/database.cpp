@@ -109,7 +109,11 @@ CREATE TABLE IF NOT EXISTS outbox_recipients (
 );
 )";
 
-// Version 3 is [[sales.event]]'s mark on incidents.
+// The sale an incident started in; NULL for every incident before it.
+constexpr const char* migration_3 = R"(
+ALTER TABLE incidents ADD COLUMN sale TEXT;
+)";
+
 constexpr const char* migration_4 = R"(
 CREATE TABLE runbook_runs (
     id           INTEGER PRIMARY KEY,
@@ -163,6 +167,7 @@ const std::vector<Migration>& sqlite_migrations() {
     static const std::vector<Migration> all = {
         {1, "checks and incidents", migration_1},
         {2, "the announcement outbox", migration_2},
+        {3, "the sale an incident started in", migration_3},
         {4, "runbook step runs", migration_4},
     };
     return all;

@@ -42,7 +42,8 @@ struct Migration {
 };
 
 // The migrations in order: 1 checks and incidents (shopcheck), 2 the
-// announcement outbox. Versions are 1, 2, … without gaps.
+// announcement outbox, 3 the sale an incident started in. Versions are 1, 2, …
+// without gaps.
 const std::vector<Migration>& sqlite_migrations();
 
 // The version a file has once every migration ran (the last one's).

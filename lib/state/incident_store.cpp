@@ -13,12 +13,12 @@ namespace shopkit {
 namespace {
 
 constexpr const char* sql_open_incidents =
-    "SELECT id, channel, severity, checks, since, until FROM incidents WHERE until IS NULL"
+    "SELECT id, channel, severity, checks, since, until, sale FROM incidents WHERE until IS NULL"
     " ORDER BY since, id";
 constexpr const char* sql_incident_exists = "SELECT 1 FROM incidents WHERE id = ?";
 constexpr const char* sql_insert_incident =
-    "INSERT INTO incidents (id, channel, severity, checks, since, until)"
-    " VALUES (?, ?, ?, ?, ?, NULL)";
+    "INSERT INTO incidents (id, channel, severity, checks, since, until, sale)"
+    " VALUES (?, ?, ?, ?, ?, NULL, ?)";
 constexpr const char* sql_update_incident =
     "UPDATE incidents SET severity = ?, checks = ? WHERE id = ?";
 constexpr const char* sql_resolve_incident = "UPDATE incidents SET until = ? WHERE id = ?";
@@ -26,13 +26,13 @@ constexpr const char* sql_insert_event =
     "INSERT INTO incident_events (incident, event, time, severity, checks)"
     " VALUES (?, ?, ?, ?, ?)";
 constexpr const char* sql_incident_events =
-    "SELECT e.event, e.time, e.severity, e.checks, i.id, i.channel, i.since, i.until"
+    "SELECT e.event, e.time, e.severity, e.checks, i.id, i.channel, i.since, i.until, i.sale"
     " FROM incident_events e JOIN incidents i ON i.id = e.incident"
     " WHERE e.incident = ? ORDER BY e.id";
 constexpr const char* sql_incident =
-    "SELECT id, channel, severity, checks, since, until FROM incidents WHERE id = ?";
+    "SELECT id, channel, severity, checks, since, until, sale FROM incidents WHERE id = ?";
 constexpr const char* sql_incidents_since =
-    "SELECT id, channel, severity, checks, since, until FROM incidents"
+    "SELECT id, channel, severity, checks, since, until, sale FROM incidents"
     " WHERE until IS NULL OR until >= ? ORDER BY since DESC, id DESC";
 
 std::string checks_json(const std::vector<std::string>& checks) {
@@ -53,7 +53,7 @@ class SqliteIncidentStore final : public IncidentStore {
   private:
     Severity column_severity(sqlite3_stmt* s, int i) const;
     std::vector<std::string> column_checks(sqlite3_stmt* s, int i) const;
-    // An incident from columns id, channel, severity, checks, since, until.
+    // An incident from columns id, channel, severity, checks, since, until, sale.
     Incident read_incident(sqlite3_stmt* s) const;
 
     Database& db_;
@@ -89,6 +89,7 @@ Incident SqliteIncidentStore::read_incident(sqlite3_stmt* s) const {
     inc.checks = column_checks(s, 3);
     inc.since = db_.column_time(s, 4, "incidents");
     inc.until = db_.column_opt_time(s, 5, "incidents");
+    inc.sale = db_.column_text(s, 6);
     return inc;
 }
 
@@ -123,6 +124,8 @@ void SqliteIncidentStore::record_event(const IncidentEvent& e) {
         db_.bind(q.get(), 3, severity);
         db_.bind(q.get(), 4, checks);
         db_.bind(q.get(), 5, since);
+        if (inc.sale)
+            db_.bind(q.get(), 6, *inc.sale);
         db_.step(q.get(), fmt::format("open incident {}", inc.id));
     } else if (e.event == Event::updated) {
         Use q(db_.prepared(sql_update_incident));
@@ -163,6 +166,7 @@ std::vector<IncidentEvent> SqliteIncidentStore::incident_events(const std::strin
         e.incident.id = db_.column_text(q.get(), 4).value_or("");
         e.incident.channel = db_.column_text(q.get(), 5).value_or("");
         e.incident.since = db_.column_time(q.get(), 6, "incidents");
+        e.incident.sale = db_.column_text(q.get(), 8);
         // The incident as it was after this event: only resolution sets `until`.
         if (e.event == Event::resolved)
             e.incident.until = db_.column_opt_time(q.get(), 7, "incidents").value_or(e.time);

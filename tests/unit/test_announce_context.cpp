@@ -100,3 +100,16 @@ TEST_CASE("announce context: the incident in the shop's words and time zone") {
     CHECK(c["alternatives"][0]["id"] == "rakuten");
     CHECK(c["incident"]["until"] == "");
 }
+
+TEST_CASE("announce context: the sale an incident started in, empty outside one") {
+    const Config config = shop();
+    ContextInput in;
+    in.config = &config;
+    in.incident.id = "own-20260604T0300";
+    in.incident.channel = "own";
+    in.incident.since = at("2026-06-04T03:00:00Z");
+    in.now = at("2026-06-04T03:05:00Z");
+    CHECK(notice_context(in)["incident"]["sale"] == "");
+    in.incident.sale = "夏の大感謝祭";
+    CHECK(notice_context(in)["incident"]["sale"] == "夏の大感謝祭");
+}

@@ -102,3 +102,43 @@ TEST_CASE("announce run: a bad line is reported and skipped, the rest still hand
     CHECK(f.state.rows.size() == 1);
     CHECK(f.state.rows[0].state == OutboxState::sent);
 }
+
+TEST_CASE(
+    "announce run: during a sale [policy.sale] customer_delay decides, and the sale is kept") {
+    // A major incident that started two minutes before the clock: customer_delay 10m
+    // holds the customers' notice, the sale's 0s sends it at once.
+    const std::string major =
+        R"({"v":1,"type":"incident","event":"opened","id":"own-20260604T0303","channel":"own",)"
+        R"("severity":"major","checks":["cart"],"since":"2026-06-04T03:03:00Z","sale":"summer"})";
+    const auto with_sale_from = [](Fixture& f, const char* start) {
+        const Config sale = parse_config(fmt::format(R"(
+[policy]
+customer_delay = "10m"
+[policy.sale]
+customer_delay = "0s"
+[[sales.event]]
+name = "summer"
+start = {}
+end = 2026-06-05T00:00:00Z
+)",
+                                                     start),
+                                         "sale.toml");
+        f.config.policy = sale.policy;
+        f.config.sales = sale.sales;
+    };
+    SECTION("inside the sale") {
+        Fixture f;
+        with_sale_from(f, "2026-06-04T03:00:00Z");
+        CHECK(f.run(major + "\n") == exit_status::ok);
+        REQUIRE(f.state.incidents.size() == 1);
+        CHECK(f.state.incidents[0].sale == "summer");
+        REQUIRE(f.state.rows.size() == 1);
+        CHECK(f.state.rows[0].state == OutboxState::sent);
+    }
+    SECTION("before it starts") {
+        Fixture f;
+        with_sale_from(f, "2026-06-04T03:06:00Z");
+        CHECK(f.run(major + "\n") == exit_status::ok);
+        CHECK(f.state.rows.empty());
+    }
+}

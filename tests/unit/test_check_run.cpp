@@ -126,3 +126,51 @@ TEST_CASE("check run: a degraded check exits 1, without state the raw state deci
     CHECK_FALSE(out.state_kept);
     CHECK(f.state.transactions == 0);
 }
+
+TEST_CASE("check run: during a sale policy.sale's thresholds apply and the incident names it") {
+    Fixture f;
+    f.config = parse_config(std::string(shop_toml) + R"(
+[policy.sale]
+fail_after = 1
+recover_after = 3
+[[sales.event]]
+name = "summer"
+start = 2026-06-04T03:00:00Z
+end = 2026-06-04T03:10:00Z
+)",
+                            "shop.toml");
+    f.net.answer("http://shop.test/cart", 500);
+    const RunOutcome first = f.run();
+    CHECK(first.exit_status == 2); // one failure is enough during the sale
+    REQUIRE(first.events.size() == 1);
+    CHECK(first.events[0].event == Event::opened);
+    CHECK(first.events[0].incident.sale == "summer");
+    REQUIRE(f.state.incidents.size() == 1);
+    CHECK(f.state.incidents[0].sale == "summer");
+
+    f.net.answer("http://shop.test/cart", 200, "ok");
+    CHECK(f.run().events.empty());
+    CHECK(f.run().events.empty()); // recover_after 3 during the sale
+    const RunOutcome back = f.run();
+    REQUIRE(back.events.size() == 1);
+    CHECK(back.events[0].event == Event::resolved);
+    CHECK(back.events[0].incident.sale == "summer"); // kept from the opening
+}
+
+TEST_CASE("check run: outside a sale the policy holds and the incident names no sale") {
+    Fixture f;
+    f.config = parse_config(std::string(shop_toml) + R"(
+[policy.sale]
+fail_after = 1
+[[sales.event]]
+name = "summer"
+start = 2026-06-05T00:00:00Z
+end = 2026-06-06T00:00:00Z
+)",
+                            "shop.toml");
+    f.net.answer("http://shop.test/cart", 500);
+    CHECK(f.run().events.empty());
+    const RunOutcome second = f.run();
+    REQUIRE(second.events.size() == 1);
+    CHECK_FALSE(second.events[0].incident.sale);
+}

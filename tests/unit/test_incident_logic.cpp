@@ -284,3 +284,21 @@ TEST_CASE("incident: unique ids add a counter") {
 TEST_CASE("incident: thresholds below 1 act as 1") {
     CHECK(run({D, U}, {0, 0}) == std::vector<State>{D, U});
 }
+
+TEST_CASE("incident: the sale it belongs to is the one running when it started, or opened") {
+    SalesConfig sales;
+    sales.events.push_back({"summer", at("2026-06-04T03:00:00Z"), at("2026-06-04T04:00:00Z"), 2});
+    Incident inc;
+    inc.since = at("2026-06-04T03:30:00Z");
+    CHECK(incident_sale(sales, inc, at("2026-06-04T03:31:00Z")) == "summer");
+    // Started in the sale, confirmed just after its end: still the sale's.
+    inc.since = at("2026-06-04T03:59:00Z");
+    CHECK(incident_sale(sales, inc, at("2026-06-04T04:01:00Z")) == "summer");
+    // Started just before, confirmed inside.
+    inc.since = at("2026-06-04T02:59:00Z");
+    CHECK(incident_sale(sales, inc, at("2026-06-04T03:01:00Z")) == "summer");
+    // Neither.
+    inc.since = at("2026-06-04T04:00:00Z");
+    CHECK_FALSE(incident_sale(sales, inc, at("2026-06-04T04:01:00Z")));
+    CHECK_FALSE(incident_sale(SalesConfig{}, inc, at("2026-06-04T03:30:00Z")));
+}

@@ -152,6 +152,39 @@ TEST_CASE("record: incident records") {
     CHECK(j["until"] == "2026-06-04T12:45:10+09:00");
 }
 
+TEST_CASE("record: an incident of a sale carries the sale's name, others none") {
+    IncidentEvent e;
+    e.event = Event::opened;
+    e.incident.id = "own-20261127T0300";
+    e.incident.channel = "own";
+    e.incident.since = at("2026-11-27T03:00:03Z");
+    e.time = at("2026-11-27T03:01:03Z");
+    std::ostringstream plain;
+    write_record(plain, incident_record(e, ""));
+    CHECK(plain.str().find("sale") == std::string::npos);
+    CHECK_FALSE(incident_from_record(incident_record(e, ""), e.time).incident.sale);
+
+    e.incident.sale = "black-friday";
+    const Json j = incident_record(e, "");
+    CHECK(j["sale"] == "black-friday");
+    std::ostringstream line;
+    write_record(line, j);
+    // The same line with one more field: a record without a sale is as it always was.
+    std::string without = line.str();
+    const std::string field = R"(,"sale":"black-friday")";
+    REQUIRE(without.find(field) != std::string::npos);
+    without.erase(without.find(field), field.size());
+    CHECK(without == plain.str());
+    CHECK(incident_from_record(j, e.time).incident.sale == "black-friday");
+
+    Json bad = j;
+    bad["sale"] = 3;
+    CHECK_THROWS_WITH(incident_from_record(bad, e.time),
+                      Catch::Contains("\"sale\" is not a string"));
+    bad["sale"] = nullptr;
+    CHECK_FALSE(incident_from_record(bad, e.time).incident.sale);
+}
+
 TEST_CASE("record: reader reads good lines and skips blank ones") {
     std::istringstream in("{\"v\":1,\"type\":\"check\",\"check\":\"cart\"}\n"
                           "\n"

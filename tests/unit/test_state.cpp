@@ -1,5 +1,7 @@
 #include "lib/state/state.hpp"
 
+#include "lib/state/database.hpp"
+
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -484,6 +486,7 @@ TEST_CASE("state: a version-1 file gains the outbox and every later table") {
     {
         RawDb raw(db);
         raw.exec("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        raw.exec(sqlite_migrations().front().sql); // what version 1 holds
         raw.exec("INSERT INTO meta VALUES ('schema_version', '1')");
     }
     auto store = open_sqlite_state(db);
@@ -492,6 +495,56 @@ TEST_CASE("state: a version-1 file gains the outbox and every later table") {
     RawDb raw(db);
     CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") ==
           std::to_string(latest_schema_version()));
+}
+
+TEST_CASE("state: an incident keeps the sale it started in") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    {
+        auto store = open_sqlite_state(db);
+        Incident inc = incident("own-20260604T0300", Severity::major, {"top"}, t0);
+        inc.sale = "summer";
+        Incident plain = incident("mall-20260604T0300", Severity::major, {"top"}, t0);
+        plain.channel = "mall";
+        store->stores().transaction([&] {
+            store->stores().incidents.record_event({Event::opened, inc, t0});
+            store->stores().incidents.record_event({Event::opened, plain, t0});
+            inc.severity = Severity::critical;
+            store->stores().incidents.record_event({Event::updated, inc, t0 + 1min});
+        });
+    }
+    auto store = open_sqlite_state(db);
+    auto& incidents = store->stores().incidents;
+    CHECK(incidents.incident("own-20260604T0300")->sale == "summer");
+    CHECK_FALSE(incidents.incident("mall-20260604T0300")->sale);
+    CHECK(incidents.open_incidents().at("own").sale == "summer");
+    CHECK(incidents.incidents_since(t0).size() == 2);
+    for (const auto& e : incidents.incident_events("own-20260604T0300"))
+        CHECK(e.incident.sale == "summer");
+    RawDb raw(db);
+    CHECK(raw.text("SELECT sale FROM incidents WHERE id = 'own-20260604T0300'") == "summer");
+    CHECK(raw.text("SELECT COUNT(*) FROM incidents WHERE sale IS NULL") == "1");
+}
+
+TEST_CASE("state: a version-2 file gains incidents.sale, its incidents in no sale") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    {
+        RawDb raw(db);
+        raw.exec("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        for (const Migration& m : sqlite_migrations())
+            if (m.version <= 2)
+                raw.exec(m.sql);
+        raw.exec("INSERT INTO meta VALUES ('schema_version', '2')");
+        raw.exec("INSERT INTO incidents (id, channel, severity, checks, since) VALUES"
+                 " ('own-20260604T0300', 'own', 'major', '[\"top\"]', '2026-06-04T03:00:00Z')");
+    }
+    auto store = open_sqlite_state(db);
+    const auto open = store->stores().incidents.open_incidents();
+    REQUIRE(open.count("own") == 1);
+    CHECK_FALSE(open.at("own").sale);
+    RawDb raw(db);
+    CHECK(raw.text("SELECT value FROM meta WHERE name = 'schema_version'") == "3");
 }
 
 TEST_CASE("state: the outbox keeps one row per incident, name and target") {
