@@ -74,10 +74,12 @@ int confirm_recovery(const Config& config, const RecoverOptions& options, Transp
             sink.progress(fmt::format("{} was resolved already", w.incident.id));
     }
 
-    const int needed = std::max(1, config.policy.recover_after);
-    const Thresholds thresholds{config.policy.fail_after, config.policy.recover_after};
+    // During a sale, [policy.sale]'s thresholds, as shopcheck would use them.
+    const PolicyConfig policy = policy_at(config, clock.now());
+    const int needed = std::max(1, policy.recover_after);
+    const Thresholds thresholds{policy.fail_after, policy.recover_after};
     const TimePoint deadline = clock.now() + options.wait;
-    const auto concurrency = static_cast<std::size_t>(std::max(1, config.policy.concurrency));
+    const auto concurrency = static_cast<std::size_t>(std::max(1, policy.concurrency));
     for (int round = 1;; ++round) {
         bool all_done = true;
         for (auto& w : watches) {
@@ -113,7 +115,7 @@ int confirm_recovery(const Config& config, const RecoverOptions& options, Transp
                 for (const auto& c : r.results) {
                     CheckCounter up;
                     up.state = State::up;
-                    up.passes = std::max(needed, config.policy.recover_after);
+                    up.passes = needed;
                     up.last_time = t;
                     state.checks.save_counter({c.channel, c.check}, up);
                 }

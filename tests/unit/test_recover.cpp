@@ -438,3 +438,23 @@ dir = "{dir}/never"
     o.sale_event = "no such sale";
     CHECK_THROWS_AS(drill_runbook(f.config, o, net, f.sink, f.clock), shopkit::Error);
 }
+
+TEST_CASE("recover: during a sale --confirm uses [policy.sale]'s recover_after") {
+    Fixture f(R"(
+[policy.sale]
+recover_after = 1
+)");
+    f.open(incident("own", {"cart"}));
+    FakeTransport net;
+    f.confirm_all_up(net);
+    RecoverOptions o;
+    o.stores = &f.state.stores;
+    int rounds = 0;
+    o.sleep = [&](Millis d) {
+        f.clock.t += d;
+        ++rounds;
+    };
+    CHECK(confirm_recovery(f.config, o, net, f.sink, f.clock) == exit_status::ok);
+    CHECK(rounds == 0); // one passing round is enough during the sale
+    CHECK(f.state.stores.incidents.open_incidents().empty());
+}
