@@ -26,8 +26,13 @@ PolicyConfig policy() {
 }
 
 Incident incident(Severity s = Severity::major) {
-    return Incident{"own-20260604T0300",        "own",       s, {"top"},
-                    at("2026-06-04T03:00:00Z"), std::nullopt};
+    Incident i;
+    i.id = "own-20260604T0300";
+    i.channel = "own";
+    i.severity = s;
+    i.checks = {"top"};
+    i.since = at("2026-06-04T03:00:00Z");
+    return i;
 }
 
 IncidentEvent event(const std::string& name, const Incident& inc, const char* time) {
