@@ -34,16 +34,6 @@ std::string uuid_text(std::string_view bytes) {
            hex.substr(16, 4) + '-' + hex.substr(20);
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // The 16 bytes of a UUID in canonical text form.
 std::string uuid_bytes(std::string_view text) {
     if (text.size() != 36)
@@ -150,6 +140,16 @@ std::string uuid_v5(std::string_view namespace_uuid, std::string_view name) {
     md[6] = static_cast<unsigned char>((md[6] & 0x0F) | 0x50);
     md[8] = static_cast<unsigned char>((md[8] & 0x3F) | 0x80);
     return uuid_text({reinterpret_cast<const char*>(md.data()), 16});
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
 } // namespace shopkit

@@ -48,4 +48,7 @@ inline constexpr std::string_view uuid_namespace_url = "6ba7b811-9dad-11d1-80b4-
 // when OpenSSL fails.
 std::string uuid_v5(std::string_view namespace_uuid, std::string_view name);
 
+// The value of one hexadecimal digit (either case), or -1 for any other character.
+int hex_digit(char c);
+
 } // namespace shopkit

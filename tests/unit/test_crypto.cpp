@@ -74,3 +74,12 @@ TEST_CASE("uuid_v5 gives RFC 4122 name-based ids", "[crypto]") {
     CHECK_THROWS_AS(uuid_v5("6ba7b810+9dad-11d1-80b4-00c04fd430c8", "x"), std::invalid_argument);
     CHECK_THROWS_AS(uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430cg", "x"), std::invalid_argument);
 }
+
+TEST_CASE("crypto: hex digits in either case, and nothing else") {
+    CHECK(shopkit::hex_digit('0') == 0);
+    CHECK(shopkit::hex_digit('9') == 9);
+    CHECK(shopkit::hex_digit('a') == 10);
+    CHECK(shopkit::hex_digit('F') == 15);
+    CHECK(shopkit::hex_digit('g') == -1);
+    CHECK(shopkit::hex_digit('%') == -1);
+}
