@@ -271,6 +271,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = raw.decode("utf-8", "replace")
             with hooks_lock:
                 hooks.append({"path": url.path, "body": body,
+                              "raw": raw.decode("utf-8", "replace"),
                               "signature": self.headers.get("X-Shopkit-Signature")})
             if url.path.startswith("/hook/slack"):
                 self.send_body(200, "ok", "text/plain")

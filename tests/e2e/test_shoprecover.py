@@ -6,12 +6,15 @@ retries, timeouts that kill the step's children, filters, the landing page,
 Run by CTest as `python3 -m unittest -v test_shoprecover` with SHOPKIT_BIN set.
 """
 
+import hashlib
+import hmac
 import json
 import os
 import signal
 import subprocess
 import time
 import unittest
+import urllib.request
 
 import helpers
 from helpers import Sandbox, run_parallel, shop_config, toml_str
@@ -384,6 +387,35 @@ retries = 0
         self.assertIn("token is [secret]", result.stdout)
         db = self.box.path("home/.local/state/shopkit/state.db")
         self.assertNotIn(token, repr(helpers.db_query(db, "SELECT output, error FROM runbook_runs")))
+
+    def test_the_webhook_step_posts_the_incident_signed(self):
+        secret = "whsec-4b1d9e7f2a6c"
+        self.box.env["RECOVER_HOOK_SECRET"] = secret
+        path = f"/hook/recover-{self.prefix}"
+        cfg = self.config(f"""
+[[runbook.step]]
+id = "automation"
+action = "webhook"
+url = {toml_str(FX.url(path))}
+secret_env = "RECOVER_HOOK_SECRET"
+""")
+        self.fail_path("own", "cart")
+        result = self.cycle(cfg)
+        self.assertEqual(result.status, 0, result)
+        step = self.steps(result)[0]
+        self.assertEqual((step["result"], step["http_status"]), ("ok", 200))
+        hooks = json.loads(urllib.request.urlopen(FX.url("/_hooks"), timeout=5).read())
+        mine = [h for h in hooks if h["path"] == path]
+        self.assertEqual(len(mine), 1, hooks)
+        body = mine[0]["body"]
+        self.assertEqual(body["step"], "automation")
+        self.assertEqual(body["incident"]["type"], "incident")
+        self.assertEqual(body["incident"]["channel"], "own")
+        self.assertEqual([a["id"] for a in body["alternatives"]], ["mall", "yahoo"])
+        expected = hmac.new(secret.encode(), mine[0]["raw"].encode("utf-8"),
+                            hashlib.sha256).hexdigest()
+        self.assertEqual(mine[0]["signature"], "sha256=" + expected)
+        self.assertNotIn(secret, result.stdout + result.stderr)
 
     def test_list_dry_run_and_bad_records(self):
         cfg = self.config("""
