@@ -1,5 +1,6 @@
 // The daily roll-up: how one interval between two probes is attributed, how a
 // run adds its intervals, and the SQLite tables that keep it past the raw history.
+#include "lib/report/availability.hpp"
 #include "lib/state/rollup.hpp"
 #include "lib/state/state.hpp"
 
@@ -7,6 +8,7 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/core.h>
 #include <sqlite3.h>
 
 using namespace shopkit;
@@ -208,4 +210,41 @@ TEST_CASE("rollup: a schema-4 state file gains the daily tables") {
     CHECK(s.history.check_days("2026-06-04", "2026-06-04").size() == 1);
     CHECK(s.history.channel_days("2026-06-04", "2026-06-04").size() == 1);
     CHECK(latest_schema_version() == 5);
+}
+
+TEST_CASE("rollup: run by run, it gives the days lib/report computes from the raw probes") {
+    const std::string tz = "Asia/Tokyo";
+    const std::vector<MaintenanceConfig> windows{
+        {"own", at("2026-06-04T14:50:00Z"), at("2026-06-04T14:55:30Z"), "update"}};
+    // Minutes, a cron gap of 40 minutes, and local midnight (15:00Z) inside.
+    const std::vector<std::pair<const char*, State>> seen{
+        {"2026-06-04T14:30:00Z", State::up},       {"2026-06-04T14:31:00Z", State::down},
+        {"2026-06-04T14:32:00Z", State::degraded}, {"2026-06-04T15:12:00Z", State::unknown},
+        {"2026-06-04T15:13:30Z", State::up},       {"2026-06-04T15:14:00Z", State::up}};
+    shopkit::test::MemoryState m;
+    std::vector<report::Probe> probes;
+    for (const auto& [time, state] : seen) {
+        run(m.stores, {probe("own", "top", time, state)}, windows, tz);
+        probes.push_back({at(time), state});
+    }
+    std::vector<report::Span> maintenance;
+    for (const auto& w : windows)
+        maintenance.push_back({w.start, w.end});
+    const auto timeline = report::check_timeline(probes, {probes.front().time, probes.back().time},
+                                                 rollup_max_gap, maintenance);
+    std::vector<DailyRow> expected;
+    for (const auto& d : report::by_day(timeline, tz)) {
+        const report::Buckets& b = d.buckets;
+        expected.push_back({"own",
+                            "top",
+                            fmt::format("{:04}-{:02}-{:02}", d.date.year, d.date.month, d.date.day),
+                            {b.up.count(), b.degraded.count(), b.down.count(), b.unknown.count(),
+                             b.maintenance.count(), b.no_data.count()}});
+    }
+    REQUIRE(expected.size() == 2);
+    CHECK(m.stores.history.check_days("2026-06-01", "2026-06-30") == expected);
+    // One check: the channel's days are the check's.
+    for (auto& row : expected)
+        row.check.clear();
+    CHECK(m.stores.history.channel_days("2026-06-01", "2026-06-30") == expected);
 }
