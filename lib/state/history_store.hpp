@@ -60,7 +60,8 @@ class HistoryStore {
 
     // The probes of check `key` (every check when nullopt) in [from, to), in time
     // order (ties in insertion order), preceded by each such check's last probe
-    // before `from`, if any (what lib/report's check_timeline wants first).
+    // before `from`, if any, in time order (what lib/report's check_timeline wants
+    // first; with nullopt, for every check that has a counter in check_state).
     virtual std::vector<HistoryProbe> probes(const std::optional<CheckKey>& key, TimePoint from,
                                              TimePoint to) = 0;
     // The latest probe of each check at or after `since` (ties: the later
