@@ -2,6 +2,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/detect/round.hpp"
+#include "lib/state/rollup.hpp"
 #include "lib/state/state.hpp"
 
 #include <fmt/core.h>
@@ -71,6 +72,8 @@ void keep_state(const Config& config, const RunOptions& options,
         out.events.clear();
         out.open_channels.clear();
         auto counters = store.checks.load_counters();
+        // Before this run's own history rows: the roll-up reads the previous probes.
+        roll_up_run(store.history, out.results, counters, config.maintenance, config.shop.timezone);
         std::map<std::string, std::vector<CheckStatus>> by_channel;
         for (auto& r : out.results) {
             const CheckKey key{r.channel, r.check};

@@ -7,6 +7,7 @@
 #include "lib/record/record.hpp"
 #include "lib/recover/run.hpp"
 #include "lib/recover/runner.hpp"
+#include "lib/state/rollup.hpp"
 
 #include <fmt/core.h>
 
@@ -98,6 +99,9 @@ int confirm_recovery(const Config& config, const RecoverOptions& options, Transp
                 if (r.network_down)
                     return; // as shopcheck: a round that judged nothing records nothing
                 auto counters = state.checks.load_counters();
+                // The daily roll-up counts these probes as shopcheck's own.
+                roll_up_run(state.history, r.results, counters, config.maintenance,
+                            config.shop.timezone);
                 for (auto& c : r.results) {
                     const CheckKey key{c.channel, c.check};
                     const auto found = counters.find(key);

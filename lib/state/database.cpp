@@ -137,6 +137,37 @@ CREATE TABLE runbook_runs (
 CREATE INDEX runbook_runs_state ON runbook_runs (state);
 )";
 
+// Seconds per bucket per local day ("YYYY-MM-DD" in the shop's zone), added to
+// by every shopcheck run and never pruned: what a year's report reads instead of
+// the raw history (see history_store.hpp and rollup.hpp).
+constexpr const char* migration_5 = R"(
+CREATE TABLE check_daily (
+    channel       TEXT NOT NULL,
+    check_id      TEXT NOT NULL,
+    day           TEXT NOT NULL,
+    up_s          INTEGER NOT NULL,
+    degraded_s    INTEGER NOT NULL,
+    down_s        INTEGER NOT NULL,
+    unknown_s     INTEGER NOT NULL,
+    maintenance_s INTEGER NOT NULL,
+    nodata_s      INTEGER NOT NULL,
+    PRIMARY KEY (channel, check_id, day)
+);
+CREATE INDEX check_daily_day ON check_daily (day);
+CREATE TABLE channel_daily (
+    channel       TEXT NOT NULL,
+    day           TEXT NOT NULL,
+    up_s          INTEGER NOT NULL,
+    degraded_s    INTEGER NOT NULL,
+    down_s        INTEGER NOT NULL,
+    unknown_s     INTEGER NOT NULL,
+    maintenance_s INTEGER NOT NULL,
+    nodata_s      INTEGER NOT NULL,
+    PRIMARY KEY (channel, day)
+);
+CREATE INDEX channel_daily_day ON channel_daily (day);
+)";
+
 constexpr const char* sql_begin = "BEGIN IMMEDIATE";
 constexpr const char* sql_commit = "COMMIT";
 constexpr const char* sql_rollback = "ROLLBACK";
@@ -169,6 +200,7 @@ const std::vector<Migration>& sqlite_migrations() {
         {2, "the announcement outbox", migration_2},
         {3, "the sale an incident started in", migration_3},
         {4, "runbook step runs", migration_4},
+        {5, "the daily roll-up of check history", migration_5},
     };
     return all;
 }
@@ -368,6 +400,11 @@ void Database::add_buffer(Buffer* buffer) {
 
 void Database::remove_buffer(Buffer* buffer) {
     buffers_.erase(std::remove(buffers_.begin(), buffers_.end(), buffer), buffers_.end());
+}
+
+void Database::flush_buffers() {
+    for (Buffer* b : buffers_)
+        b->flush();
 }
 
 void Database::transaction(const std::function<void()>& fn) {

@@ -42,8 +42,8 @@ struct Migration {
 };
 
 // The migrations in order: 1 checks and incidents (shopcheck), 2 the
-// announcement outbox, 3 the sale an incident started in. Versions are 1, 2, …
-// without gaps.
+// announcement outbox, 3 the sale an incident started in, 4 runbook step runs, 5 the
+// daily roll-up. Versions only grow.
 const std::vector<Migration>& sqlite_migrations();
 
 // The version a file has once every migration ran (the last one's).
@@ -76,6 +76,9 @@ class Database final : public Transactional {
     // Registers a buffer for the connection's life (or until remove_buffer).
     void add_buffer(Buffer* buffer);
     void remove_buffer(Buffer* buffer);
+    // Flushes every registered buffer: a store reading rows another store may be
+    // holding back calls it first.
+    void flush_buffers();
 
     // The file's path as given, for error messages.
     const std::string& path() const { return path_; }

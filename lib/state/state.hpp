@@ -1,5 +1,6 @@
 // The state: what shopkit remembers between runs, as one small store per
-// concern (checks, incidents, the outbox, the runbook's step runs), each an interface so a
+// concern (checks, incidents, the outbox, the runbook's step runs, the history
+// shopreport reads), each an interface so a
 // PostgreSQL implementation can follow the SQLite one; the SQL is kept to what both run.
 //
 // Code that uses the state takes a `Stores` (references, not owned) and never
@@ -9,6 +10,7 @@
 
 #include "lib/state/check_store.hpp"
 #include "lib/state/database.hpp"
+#include "lib/state/history_store.hpp"
 #include "lib/state/incident_store.hpp"
 #include "lib/state/outbox_store.hpp"
 #include "lib/state/runbook_store.hpp"
@@ -27,6 +29,7 @@ struct Stores {
     IncidentStore& incidents;
     OutboxStore& outbox;
     RunbookStore& runbook;
+    HistoryStore& history;
 
     // tx.transaction(fn): one write transaction over every store.
     void transaction(const std::function<void()>& fn) const { tx.transaction(fn); }
@@ -51,6 +54,7 @@ class StateHandle {
     std::unique_ptr<IncidentStore> incidents_;
     std::unique_ptr<OutboxStore> outbox_;
     std::unique_ptr<RunbookStore> runbook_;
+    std::unique_ptr<HistoryStore> history_;
     Stores stores_;
 };
 

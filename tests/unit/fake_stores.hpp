@@ -11,6 +11,8 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace shopkit::test {
@@ -19,9 +21,10 @@ class MemoryState : public Transactional,
                     public CheckStore,
                     public IncidentStore,
                     public OutboxStore,
-                    public RunbookStore {
+                    public RunbookStore,
+                    public HistoryStore {
   public:
-    Stores stores{*this, *this, *this, *this, *this};
+    Stores stores{*this, *this, *this, *this, *this, *this};
 
     std::map<CheckKey, CheckCounter> counters;
     std::vector<CheckResult> history;
@@ -30,7 +33,9 @@ class MemoryState : public Transactional,
     std::vector<OutboxRow> rows;
     std::map<std::int64_t, std::vector<std::string>> recipients;
     std::vector<StepRun> step_rows;
-    int transactions = 0; // committed ones
+    std::map<std::tuple<std::string, std::string, std::string>, DailySeconds> check_daily;
+    std::map<std::pair<std::string, std::string>, DailySeconds> channel_daily; // (channel, day)
+    int transactions = 0;                                                      // committed ones
 
     void transaction(const std::function<void()>& fn) override {
         if (in_transaction_)
@@ -55,6 +60,64 @@ class MemoryState : public Transactional,
     void add_history(const CheckResult& result) override { history.push_back(result); }
     void prune_history(TimePoint before) override {
         std::erase_if(history, [&](const CheckResult& r) { return r.time < before; });
+    }
+
+    std::vector<HistoryProbe> probes(const std::optional<CheckKey>& key, TimePoint from,
+                                     TimePoint to) override {
+        std::map<CheckKey, HistoryProbe> before;
+        std::vector<HistoryProbe> in;
+        for (const auto& r : history) {
+            if (key && (r.channel != key->first || r.check != key->second))
+                continue;
+            const HistoryProbe p{r.time, r.channel, r.check, r.raw, r.state};
+            if (r.time < from) {
+                const auto b = before.find({r.channel, r.check});
+                if (b == before.end() || b->second.time <= r.time)
+                    before.insert_or_assign({r.channel, r.check}, p);
+            } else if (r.time < to) {
+                in.push_back(p);
+            }
+        }
+        std::vector<HistoryProbe> out;
+        for (const auto& [k, p] : before)
+            out.push_back(p);
+        const auto by_time = [](const HistoryProbe& a, const HistoryProbe& b) {
+            return a.time < b.time;
+        };
+        std::stable_sort(out.begin(), out.end(), by_time);
+        std::stable_sort(in.begin(), in.end(), by_time);
+        out.insert(out.end(), in.begin(), in.end());
+        return out;
+    }
+    std::map<CheckKey, HistoryProbe> latest_probes(TimePoint since) override {
+        std::map<CheckKey, HistoryProbe> out;
+        for (const auto& r : history) {
+            const auto o = out.find({r.channel, r.check});
+            if (r.time >= since && (o == out.end() || o->second.time <= r.time))
+                out.insert_or_assign({r.channel, r.check},
+                                     HistoryProbe{r.time, r.channel, r.check, r.raw, r.state});
+        }
+        return out;
+    }
+    void add_check_day(const DailyRow& row) override {
+        check_daily[{row.channel, row.check, row.day}] += row.seconds;
+    }
+    void add_channel_day(const DailyRow& row) override {
+        channel_daily[{row.channel, row.day}] += row.seconds;
+    }
+    std::vector<DailyRow> check_days(const std::string& first, const std::string& last) override {
+        std::vector<DailyRow> out;
+        for (const auto& [k, secs] : check_daily)
+            if (first <= std::get<2>(k) && std::get<2>(k) <= last)
+                out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), secs});
+        return out;
+    }
+    std::vector<DailyRow> channel_days(const std::string& first, const std::string& last) override {
+        std::vector<DailyRow> out;
+        for (const auto& [k, secs] : channel_daily)
+            if (first <= k.second && k.second <= last)
+                out.push_back({k.first, "", k.second, secs});
+        return out;
     }
 
     std::map<std::string, Incident> open_incidents() override {
@@ -178,8 +241,12 @@ class MemoryState : public Transactional,
         std::vector<IncidentEvent> events;
         std::vector<OutboxRow> rows;
         std::vector<StepRun> step_rows;
+        std::map<std::tuple<std::string, std::string, std::string>, DailySeconds> check_daily;
+        std::map<std::pair<std::string, std::string>, DailySeconds> channel_daily;
     };
-    Snapshot snapshot() const { return {counters, history, incidents, events, rows, step_rows}; }
+    Snapshot snapshot() const {
+        return {counters, history, incidents, events, rows, step_rows, check_daily, channel_daily};
+    }
     void restore(const Snapshot& s) {
         counters = s.counters;
         history = s.history;
@@ -187,6 +254,8 @@ class MemoryState : public Transactional,
         events = s.events;
         rows = s.rows;
         step_rows = s.step_rows;
+        check_daily = s.check_daily;
+        channel_daily = s.channel_daily;
     }
     Incident* find(const std::string& id) {
         for (auto& i : incidents)

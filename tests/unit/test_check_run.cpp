@@ -174,3 +174,18 @@ end = 2026-06-06T00:00:00Z
     REQUIRE(second.events.size() == 1);
     CHECK_FALSE(second.events[0].incident.sale);
 }
+
+TEST_CASE("check run: each run adds the minute since the previous probe to the daily roll-up") {
+    Fixture f;
+    f.run();
+    CHECK(f.state.check_daily.empty());
+    f.net.answer("http://shop.test/cart", 500);
+    f.run();
+    f.run();
+    const auto cart = f.state.check_daily.at({"own", "cart", "2026-06-04"});
+    CHECK(cart.up == 60);
+    CHECK(cart.down == 60);
+    CHECK(f.state.check_daily.at({"own", "top", "2026-06-04"}).up == 120);
+    CHECK(f.state.channel_daily.at({"own", "2026-06-04"}) == cart);
+    CHECK(f.state.channel_daily.at({"mall", "2026-06-04"}).up == 120);
+}

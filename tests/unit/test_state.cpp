@@ -619,9 +619,11 @@ TEST_CASE("state: incidents are found by id and by time") {
     auto store = open_sqlite_state(dir.path() / "state.db");
     IncidentEvent old;
     old.event = Event::opened;
-    old.incident = {
-        "own-1",     "own", Severity::major, {"cart"}, shopkit::test::at("2026-01-01T00:00:00Z"),
-        std::nullopt};
+    old.incident.id = "own-1";
+    old.incident.channel = "own";
+    old.incident.severity = Severity::major;
+    old.incident.checks = {"cart"};
+    old.incident.since = shopkit::test::at("2026-01-01T00:00:00Z");
     old.time = old.incident.since;
     IncidentEvent now = old;
     now.incident.id = "own-2";
