@@ -176,8 +176,6 @@ std::string share(double value) {
 std::string duration(std::chrono::seconds d, std::string_view language) {
     const long long s = d.count() < 0 ? 0 : d.count();
     const bool ja = words::japanese(language);
-    if (s == 0)
-        return "0";
     if (s < 60)
         return ja ? fmt::format("{}秒", s) : fmt::format("{} s", s);
     const long long minutes = s / 60;
