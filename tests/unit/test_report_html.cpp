@@ -277,3 +277,26 @@ TEST_CASE("html: a day has hour ticks, and the incident fills its hours") {
     const auto bar = doc.select_node("//rect[@class='incident']").node();
     CHECK(bar.attribute("width").as_double() > 50);
 }
+
+TEST_CASE("html: an empty report still renders, a long channel name is cut in the timeline") {
+    const Report empty;
+    const std::string html = render_html(empty, {});
+    CHECK(html.find("<html lang=\"en\">") != std::string::npos);
+    svg_of(html);
+
+    Report r = june("ja");
+    r.channel_names[1] = "とても長い名前の楽天市場店・公式アウトレットストア本店";
+    const std::string long_name = render_html(r, {});
+    const auto doc = svg_of(long_name);
+    // The row's label is cut at a character with "…"; its title holds the whole name.
+    bool cut = false;
+    for (const auto& text : doc.select_nodes("//text[title]")) {
+        const std::string shown = text.node().last_child().value();
+        const std::string title = text.node().child("title").child_value();
+        if (title == r.channel_names[1]) {
+            cut = shown.size() < title.size() && shown.ends_with("…") &&
+                  title.rfind(shown.substr(0, shown.size() - 3), 0) == 0;
+        }
+    }
+    CHECK(cut);
+}
