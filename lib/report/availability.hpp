@@ -21,6 +21,7 @@
 
 #include "lib/config/sales.hpp"
 #include "lib/core/clock.hpp"
+#include "lib/model/buckets.hpp"
 #include "lib/model/check_state.hpp"
 
 #include <chrono>
@@ -44,39 +45,12 @@ struct Span {
     bool operator==(const Span&) const = default;
 };
 
-// Where a second of a check's (or channel's) time went.
-enum class Bucket { up, degraded, down, unknown, maintenance, no_data };
-
 // A stretch of time in one bucket, [from, to), whole seconds.
 struct Segment {
     TimePoint from;
     TimePoint to;
     Bucket bucket = Bucket::no_data;
     bool operator==(const Segment&) const = default;
-};
-
-// Seconds in each bucket. Time not counted (before a first probe) is in none.
-struct Buckets {
-    std::chrono::seconds up{0};
-    std::chrono::seconds degraded{0};
-    std::chrono::seconds down{0};
-    std::chrono::seconds unknown{0};
-    std::chrono::seconds maintenance{0};
-    std::chrono::seconds no_data{0};
-
-    // Adds `d` to `bucket`.
-    void add(Bucket bucket, std::chrono::seconds d);
-    // Adds every bucket of `other`.
-    Buckets& operator+=(const Buckets& other);
-    // up + degraded: the time customers could buy.
-    std::chrono::seconds available() const { return up + degraded; }
-    // up + degraded + down: the time availability is a share of.
-    std::chrono::seconds observed() const { return up + degraded + down; }
-    // Every bucket together: the time counted.
-    std::chrono::seconds counted() const;
-    // available() / observed(), 0..1; nullopt when nothing was observed.
-    std::optional<double> availability() const;
-    bool operator==(const Buckets&) const = default;
 };
 
 // The maintenance windows that apply to channel `channel`: those for it and those

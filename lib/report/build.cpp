@@ -117,15 +117,7 @@ template <class T> ReactionStat stat_of(std::vector<T> values) {
 }
 
 DayBuckets day_of(const DailyRow& row) {
-    DayBuckets d;
-    d.date = parse_date(row.day, true).value_or(LocalDate{});
-    d.buckets.up = seconds{row.seconds.up};
-    d.buckets.degraded = seconds{row.seconds.degraded};
-    d.buckets.down = seconds{row.seconds.down};
-    d.buckets.unknown = seconds{row.seconds.unknown};
-    d.buckets.maintenance = seconds{row.seconds.maintenance};
-    d.buckets.no_data = seconds{row.seconds.nodata};
-    return d;
+    return {parse_date(row.day, true).value_or(LocalDate{}), row.seconds};
 }
 
 std::string day_text(LocalDate d) {
@@ -213,6 +205,10 @@ std::optional<TimePoint> counted_from(HistoryStore& history, const std::vector<D
         return std::nullopt;
     const TimePoint day_from = std::max(period.from, start_of_day(first->date, tz));
     const TimePoint day_to = std::min(period.to, start_of_day(add_days(first->date, 1), tz));
+    // Counted from the day's start: the check was there already. Only a check
+    // that began inside its first day costs a look at that day's probes.
+    if (day_from == period.from && first->buckets.counted() >= length(day_from, day_to))
+        return std::nullopt;
     TimePoint from = day_from;
     const auto probes = history.probes(key, day_from, day_to);
     if (!probes.empty()) {

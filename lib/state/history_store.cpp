@@ -8,16 +8,6 @@
 
 namespace shopkit {
 
-DailySeconds& DailySeconds::operator+=(const DailySeconds& o) {
-    up += o.up;
-    degraded += o.degraded;
-    down += o.down;
-    unknown += o.unknown;
-    maintenance += o.maintenance;
-    nodata += o.nodata;
-    return *this;
-}
-
 namespace {
 
 constexpr const char* sql_probes_all =
@@ -155,9 +145,9 @@ void SqliteHistoryStore::add_day(const char* sql, const DailyRow& row, bool with
     if (with_check)
         db_.bind(q.get(), i++, row.check);
     db_.bind(q.get(), i++, row.day);
-    const DailySeconds& d = row.seconds;
-    for (long long v : {d.up, d.degraded, d.down, d.unknown, d.maintenance, d.nodata})
-        db_.bind(q.get(), i++, v);
+    const Buckets& d = row.seconds;
+    for (std::chrono::seconds v : {d.up, d.degraded, d.down, d.unknown, d.maintenance, d.no_data})
+        db_.bind(q.get(), i++, static_cast<long long>(v.count()));
     db_.step(q.get(), "add daily roll-up");
 }
 
@@ -172,9 +162,10 @@ std::vector<DailyRow> SqliteHistoryStore::days(const char* sql, const std::strin
                    db_.column_text(q.get(), 1).value_or(""),
                    db_.column_text(q.get(), 2).value_or(""),
                    {}};
-        r.seconds = {sqlite3_column_int64(q.get(), 3), sqlite3_column_int64(q.get(), 4),
-                     sqlite3_column_int64(q.get(), 5), sqlite3_column_int64(q.get(), 6),
-                     sqlite3_column_int64(q.get(), 7), sqlite3_column_int64(q.get(), 8)};
+        const auto col = [&](int i) {
+            return std::chrono::seconds(sqlite3_column_int64(q.get(), i));
+        };
+        r.seconds = {col(3), col(4), col(5), col(6), col(7), col(8)};
         out.push_back(std::move(r));
     }
     return out;

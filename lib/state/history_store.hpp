@@ -5,6 +5,7 @@
 #pragma once
 
 #include "lib/core/clock.hpp"
+#include "lib/model/buckets.hpp"
 #include "lib/model/check_counter.hpp"
 #include "lib/model/check_state.hpp"
 
@@ -28,29 +29,13 @@ struct HistoryProbe {
     bool operator==(const HistoryProbe&) const = default;
 };
 
-// Seconds of one day in each bucket (the availability buckets of lib/report).
-struct DailySeconds {
-    long long up = 0;
-    long long degraded = 0;
-    long long down = 0;
-    long long unknown = 0;
-    long long maintenance = 0;
-    long long nodata = 0;
-
-    // Adds every bucket of `other`.
-    DailySeconds& operator+=(const DailySeconds& other);
-    // Every bucket together.
-    long long total() const { return up + degraded + down + unknown + maintenance + nodata; }
-    bool operator==(const DailySeconds&) const = default;
-};
-
 // One row of check_daily (`check` set) or channel_daily (`check` empty). `day`
 // is the local date "YYYY-MM-DD" in the shop's zone.
 struct DailyRow {
     std::string channel;
     std::string check;
     std::string day;
-    DailySeconds seconds;
+    Buckets seconds;
     bool operator==(const DailyRow&) const = default;
 };
 

@@ -35,21 +35,19 @@ std::string local_day(TimePoint t, const std::string& tz) {
     return fmt::format("{:04}-{:02}-{:02}", lt.year, lt.month, lt.day);
 }
 
-void add_state(DailySeconds& d, State state, long long s) {
+// The bucket of a probe's state (maintenance and no data come from time).
+Bucket bucket_of(State state) {
     switch (state) {
     case State::up:
-        d.up += s;
-        return;
+        return Bucket::up;
     case State::degraded:
-        d.degraded += s;
-        return;
+        return Bucket::degraded;
     case State::down:
-        d.down += s;
-        return;
+        return Bucket::down;
     case State::unknown:
         break;
     }
-    d.unknown += s;
+    return Bucket::unknown;
 }
 
 // The channel rule's order of the states a probe gives (maintenance and no data
@@ -68,9 +66,8 @@ int channel_rank(State s) {
     return 0;
 }
 
-void add_rows(const std::vector<std::pair<std::string, DailySeconds>>& days,
-              const std::string& channel, const std::string& check, bool is_check,
-              HistoryStore& history) {
+void add_rows(const std::vector<std::pair<std::string, Buckets>>& days, const std::string& channel,
+              const std::string& check, bool is_check, HistoryStore& history) {
     for (const auto& [day, secs] : days) {
         const DailyRow row{channel, check, day, secs};
         if (is_check)
@@ -82,13 +79,13 @@ void add_rows(const std::vector<std::pair<std::string, DailySeconds>>& days,
 
 } // namespace
 
-std::vector<std::pair<std::string, DailySeconds>>
+std::vector<std::pair<std::string, Buckets>>
 attribute_interval(TimePoint from, TimePoint to, State state, const std::string& channel,
                    const std::vector<MaintenanceConfig>& maintenance, const std::string& tz,
                    seconds max_gap) {
     from = floor_second(from);
     to = floor_second(to);
-    std::vector<std::pair<std::string, DailySeconds>> out;
+    std::vector<std::pair<std::string, Buckets>> out;
     if (to <= from)
         return out;
     struct Window {
@@ -123,21 +120,19 @@ attribute_interval(TimePoint from, TimePoint to, State state, const std::string&
     std::optional<TimePoint> day_end;
     for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
         const TimePoint a = cuts[i];
-        const long long s = std::chrono::duration_cast<seconds>(cuts[i + 1] - a).count();
+        const seconds s = std::chrono::duration_cast<seconds>(cuts[i + 1] - a);
         if (out.empty() || !day_end || a >= *day_end) {
-            out.emplace_back(local_day(a, tz), DailySeconds{});
+            out.emplace_back(local_day(a, tz), Buckets{});
             day_end = next_local_midnight(a, tz);
         }
-        DailySeconds& d = out.back().second;
+        Buckets& d = out.back().second;
         const bool in_window = std::any_of(windows.begin(), windows.end(), [&](const Window& w) {
             return w.start <= a && a < w.end;
         });
-        if (in_window)
-            d.maintenance += s;
-        else if (a < held_until)
-            add_state(d, state, s);
-        else
-            d.nodata += s;
+        d.add(in_window        ? Bucket::maintenance
+              : a < held_until ? bucket_of(state)
+                               : Bucket::no_data,
+              s);
     }
     return out;
 }
@@ -158,7 +153,7 @@ void roll_up_run(HistoryStore& history, const std::vector<CheckResult>& run,
     // A round's checks share their previous and current second: the zone and
     // the windows are looked at once per channel and distinct interval.
     using Key = std::tuple<std::string, long long, long long, State>;
-    std::map<Key, std::vector<std::pair<std::string, DailySeconds>>> seen;
+    std::map<Key, std::vector<std::pair<std::string, Buckets>>> seen;
     const auto days_of = [&](TimePoint from, TimePoint to, State state,
                              const std::string& channel) -> const auto& {
         const auto secs = [](TimePoint t) {

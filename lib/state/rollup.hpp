@@ -41,7 +41,7 @@ inline constexpr std::chrono::seconds rollup_max_gap{600};
 // Where the seconds of [from, to) go when `state` held from `from` on, for channel
 // `channel`, by the rules above: (local date "YYYY-MM-DD" in zone `tz`, seconds)
 // per local day touched, in date order. Empty when `to` is not after `from`.
-std::vector<std::pair<std::string, DailySeconds>>
+std::vector<std::pair<std::string, Buckets>>
 attribute_interval(TimePoint from, TimePoint to, State state, const std::string& channel,
                    const std::vector<MaintenanceConfig>& maintenance, const std::string& tz,
                    std::chrono::seconds max_gap = rollup_max_gap);

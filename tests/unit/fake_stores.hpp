@@ -33,9 +33,9 @@ class MemoryState : public Transactional,
     std::vector<OutboxRow> rows;
     std::map<std::int64_t, std::vector<std::string>> recipients;
     std::vector<StepRun> step_rows;
-    std::map<std::tuple<std::string, std::string, std::string>, DailySeconds> check_daily;
-    std::map<std::pair<std::string, std::string>, DailySeconds> channel_daily; // (channel, day)
-    int transactions = 0;                                                      // committed ones
+    std::map<std::tuple<std::string, std::string, std::string>, Buckets> check_daily;
+    std::map<std::pair<std::string, std::string>, Buckets> channel_daily; // (channel, day)
+    int transactions = 0;                                                 // committed ones
 
     void transaction(const std::function<void()>& fn) override {
         if (in_transaction_)
@@ -241,8 +241,8 @@ class MemoryState : public Transactional,
         std::vector<IncidentEvent> events;
         std::vector<OutboxRow> rows;
         std::vector<StepRun> step_rows;
-        std::map<std::tuple<std::string, std::string, std::string>, DailySeconds> check_daily;
-        std::map<std::pair<std::string, std::string>, DailySeconds> channel_daily;
+        std::map<std::tuple<std::string, std::string, std::string>, Buckets> check_daily;
+        std::map<std::pair<std::string, std::string>, Buckets> channel_daily;
     };
     Snapshot snapshot() const {
         return {counters, history, incidents, events, rows, step_rows, check_daily, channel_daily};

@@ -183,9 +183,9 @@ TEST_CASE("check run: each run adds the minute since the previous probe to the d
     f.run();
     f.run();
     const auto cart = f.state.check_daily.at({"own", "cart", "2026-06-04"});
-    CHECK(cart.up == 60);
-    CHECK(cart.down == 60);
-    CHECK(f.state.check_daily.at({"own", "top", "2026-06-04"}).up == 120);
+    CHECK(cart.up == std::chrono::seconds(60));
+    CHECK(cart.down == std::chrono::seconds(60));
+    CHECK(f.state.check_daily.at({"own", "top", "2026-06-04"}).up == std::chrono::seconds(120));
     CHECK(f.state.channel_daily.at({"own", "2026-06-04"}) == cart);
-    CHECK(f.state.channel_daily.at({"mall", "2026-06-04"}).up == 120);
+    CHECK(f.state.channel_daily.at({"mall", "2026-06-04"}).up == std::chrono::seconds(120));
 }

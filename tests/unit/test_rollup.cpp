@@ -18,11 +18,11 @@ using shopkit::test::TempDir;
 
 namespace {
 
-using Days = std::vector<std::pair<std::string, DailySeconds>>;
+using Days = std::vector<std::pair<std::string, Buckets>>;
 
-DailySeconds up(long long s) {
-    DailySeconds d;
-    d.up = s;
+Buckets up(long long s) {
+    Buckets d;
+    d.up = std::chrono::seconds(s);
     return d;
 }
 
@@ -58,8 +58,8 @@ void run(const Stores& s, const std::vector<CheckResult>& results,
 TEST_CASE("rollup: two probes a minute apart add 60 s to the first one's state") {
     CHECK(attribute_interval(at("2026-06-04T03:00:00Z"), at("2026-06-04T03:01:00Z"), State::up,
                              "own", {}, "") == Days{{"2026-06-04", up(60)}});
-    DailySeconds down;
-    down.down = 60;
+    Buckets down;
+    down.down = 60s;
     CHECK(attribute_interval(at("2026-06-04T03:00:00.700Z"), at("2026-06-04T03:01:00.200Z"),
                              State::down, "own", {}, "") == Days{{"2026-06-04", down}});
     CHECK(attribute_interval(at("2026-06-04T03:01:00Z"), at("2026-06-04T03:01:00Z"), State::up,
@@ -71,9 +71,9 @@ TEST_CASE("rollup: a gap over the cap is no data beyond the cap") {
     const auto days = attribute_interval(at("2026-06-04T03:00:00Z"), at("2026-06-04T04:00:00Z"),
                                          State::degraded, "own", {}, "");
     REQUIRE(days.size() == 1);
-    CHECK(days[0].second.degraded == rollup_max_gap.count());
-    CHECK(days[0].second.nodata == 3600 - rollup_max_gap.count());
-    CHECK(days[0].second.total() == 3600);
+    CHECK(days[0].second.degraded == rollup_max_gap);
+    CHECK(days[0].second.no_data == 3600s - rollup_max_gap);
+    CHECK(days[0].second.counted() == 3600s);
 }
 
 TEST_CASE("rollup: an interval over local midnight in Asia/Tokyo splits between the days") {
@@ -93,13 +93,13 @@ TEST_CASE("rollup: a maintenance window for the channel or every channel counts 
     const auto days = attribute_interval(at("2026-06-04T03:00:00Z"), at("2026-06-04T03:01:00Z"),
                                          State::down, "own", windows, "");
     REQUIRE(days.size() == 1);
-    CHECK(days[0].second.down == 30);
-    CHECK(days[0].second.maintenance == 30);
+    CHECK(days[0].second.down == 30s);
+    CHECK(days[0].second.maintenance == 30s);
     windows.push_back({"", at("2026-06-04T02:00:00Z"), at("2026-06-04T05:00:00Z"), "all"});
     const auto all = attribute_interval(at("2026-06-04T03:00:00Z"), at("2026-06-04T04:00:00Z"),
                                         State::down, "own", windows, "");
     REQUIRE(all.size() == 1);
-    CHECK(all[0].second.maintenance == 3600);
+    CHECK(all[0].second.maintenance == 3600s);
 }
 
 TEST_CASE("rollup: runs fill check_daily and channel_daily in the state file") {
@@ -114,9 +114,9 @@ TEST_CASE("rollup: runs fill check_daily and channel_daily in the state file") {
     run(s, {probe("own", "top", "2026-06-04T03:02:00Z", State::up),
             probe("own", "cart", "2026-06-04T03:02:00Z", State::up)});
 
-    DailySeconds cart;
-    cart.down = 60;
-    cart.up = 60;
+    Buckets cart;
+    cart.down = 60s;
+    cart.up = 60s;
     CHECK(s.history.check_days("2026-06-01", "2026-06-30") ==
           std::vector<DailyRow>{{"own", "cart", "2026-06-04", cart},
                                 {"own", "top", "2026-06-04", up(120)}});
@@ -130,9 +130,9 @@ TEST_CASE("rollup: the in-memory state adds up the same rows") {
     shopkit::test::MemoryState m;
     run(m.stores, {probe("own", "top", "2026-06-04T03:00:00Z", State::unknown)});
     run(m.stores, {probe("own", "top", "2026-06-04T03:20:00Z", State::up)});
-    DailySeconds d;
-    d.unknown = rollup_max_gap.count();
-    d.nodata = 1200 - rollup_max_gap.count();
+    Buckets d;
+    d.unknown = rollup_max_gap;
+    d.no_data = 1200s - rollup_max_gap;
     CHECK(m.stores.history.check_days("2026-06-04", "2026-06-04") ==
           std::vector<DailyRow>{{"own", "top", "2026-06-04", d}});
     CHECK(m.stores.history.channel_days("2026-06-04", "2026-06-04") ==
@@ -234,12 +234,9 @@ TEST_CASE("rollup: run by run, it gives the days lib/report computes from the ra
                                                  rollup_max_gap, maintenance);
     std::vector<DailyRow> expected;
     for (const auto& d : report::by_day(timeline, tz)) {
-        const report::Buckets& b = d.buckets;
-        expected.push_back({"own",
-                            "top",
+        expected.push_back({"own", "top",
                             fmt::format("{:04}-{:02}-{:02}", d.date.year, d.date.month, d.date.day),
-                            {b.up.count(), b.degraded.count(), b.down.count(), b.unknown.count(),
-                             b.maintenance.count(), b.no_data.count()}});
+                            d.buckets});
     }
     REQUIRE(expected.size() == 2);
     CHECK(m.stores.history.check_days("2026-06-01", "2026-06-30") == expected);
