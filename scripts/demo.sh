@@ -178,7 +178,7 @@ printf '$ shopreport\n'
 id=$("$bin/shopreport" -c "$work/shop.toml" --format json \
   | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["id"])')
 printf '\n$ shopreport incident %s | head -20\n' "$id"
-"$bin/shopreport" -c "$work/shop.toml" incident "$id" | head -20
+"$bin/shopreport" -c "$work/shop.toml" incident "$id" | sed -n 1,20p
 report_html=${SHOPKIT_DEMO_REPORT:-/tmp/shopkit-demo-report.html}
 "$bin/shopreport" -c "$work/shop.toml" --format html -o "$report_html"
 printf '\n$ shopreport --format html -o %s\n(open it in a browser, or print it on A4)\n' "$report_html"
