@@ -154,7 +154,8 @@ class Report(unittest.TestCase):
         self.assertIn(("customer-hook", "resolved"), targets)
         # The estimate: 36,000 an hour, critical blocks all of it.
         loss = inc["loss"]
-        self.assertAlmostEqual(loss["expected"], 10.0 * inc["downtime_s"], delta=1)
+        self.assertAlmostEqual(loss["minutes"], inc["downtime_s"] / 60, delta=1 / 60)
+        self.assertAlmostEqual(loss["expected"], 600.0 * loss["minutes"], delta=0.01)
         self.assertEqual(loss["blocked_share"], 1.0)
         self.assertEqual(loss["recaptured_share"], 0.25)
         self.assertGreater(loss["lost"], 0)
@@ -267,9 +268,11 @@ class Report(unittest.TestCase):
         self.assertEqual(res.status, 0, res)
         from_log = json.loads(res.stdout)
         a, b = from_state["incidents"][0], from_log["incidents"][0]
-        for key in ("id", "channel", "severity", "checks", "start", "end", "downtime_s",
+        for key in ("id", "channel", "severity", "checks", "start", "end",
                     "staff_told", "customers_told", "recovery_told"):
             self.assertEqual(a[key], b[key], key)
+        # The log's times are whole seconds; the state's keep milliseconds.
+        self.assertAlmostEqual(a["downtime_s"], b["downtime_s"], delta=1)
         self.assertEqual({(n["target"], n["event"]) for n in a["notices"] if n["state"] == "sent"},
                          {(n["target"], n["event"]) for n in b["notices"] if n["state"] == "sent"})
         down = {c["channel"]: c["down_s"] for c in from_log["availability"]["channels"]}
