@@ -78,29 +78,16 @@ std::optional<TimePoint> first_sent(const std::vector<NoticeEntry>& notices, Aud
 }
 
 // The first passing probe of the streak that resolved `inc`: for each affected
-// check, the probe after its last failing one before the resolution; the latest
-// of those. nullopt when the history holds none of it (pruned).
+// check, the first up probe after its last failing one before the resolution;
+// the latest of those. nullopt when the history holds none of it (pruned).
 std::optional<TimePoint> first_passing(HistoryStore& history, const Incident& inc) {
     if (!inc.until)
         return std::nullopt;
     std::optional<TimePoint> out;
-    for (const std::string& check : inc.checks) {
-        const auto probes = history.probes(CheckKey{inc.channel, check}, inc.since,
-                                           *inc.until + std::chrono::seconds(1));
-        std::optional<TimePoint> pass;
-        for (const HistoryProbe& p : probes) {
-            if (p.time < inc.since)
-                continue; // the probe before, which probes() leads with
-            if (p.raw == State::up || p.raw == State::degraded) {
-                if (!pass)
-                    pass = p.time;
-            } else if (p.raw == State::down) {
-                pass.reset();
-            }
-        }
-        if (pass && (!out || *pass > *out))
-            out = pass;
-    }
+    for (const std::string& check : inc.checks)
+        if (const auto pass = history.passing_since({inc.channel, check}, inc.since, *inc.until))
+            if (!out || *pass > *out)
+                out = pass;
     return out;
 }
 

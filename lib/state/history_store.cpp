@@ -20,6 +20,11 @@ constexpr const char* sql_probes_one =
 constexpr const char* sql_probe_before =
     "SELECT time, channel, check_id, raw_state, state FROM check_history"
     " WHERE time < ? AND channel = ? AND check_id = ? ORDER BY time DESC, id DESC LIMIT 1";
+// Newest first from `to`, through the time index: the caller stops at the
+// first failing row.
+constexpr const char* sql_streak =
+    "SELECT time, raw_state FROM check_history"
+    " WHERE time >= ? AND time <= ? AND channel = ? AND check_id = ? ORDER BY time DESC, id DESC";
 constexpr const char* sql_known_checks =
     "SELECT channel, check_id FROM check_state ORDER BY channel, check_id";
 constexpr const char* sql_since = "SELECT time, channel, check_id, raw_state, state"
@@ -68,6 +73,8 @@ class SqliteHistoryStore final : public HistoryStore {
   private:
     HistoryProbe probe_row(sqlite3_stmt* s);
     std::optional<HistoryProbe> probe_before(const CheckKey& key, const std::string& from);
+    std::optional<TimePoint> passing_since(const CheckKey& key, TimePoint from,
+                                           TimePoint to) override;
     void add_day(const char* sql, const DailyRow& row, bool with_check);
     std::vector<DailyRow> days(const char* sql, const std::string& first, const std::string& last);
 
@@ -122,6 +129,29 @@ std::vector<HistoryProbe> SqliteHistoryStore::probes(const std::optional<CheckKe
     while (db_.step(q.get(), "read history"))
         out.push_back(probe_row(q.get()));
     return out;
+}
+
+std::optional<TimePoint> SqliteHistoryStore::passing_since(const CheckKey& key, TimePoint from,
+                                                           TimePoint to) {
+    db_.flush_buffers();
+    const std::string from_text = format_utc(from);
+    const std::string to_text = format_utc(to);
+    Use q(db_.prepared(sql_streak));
+    db_.bind(q.get(), 1, from_text);
+    db_.bind(q.get(), 2, to_text);
+    db_.bind(q.get(), 3, key.first);
+    db_.bind(q.get(), 4, key.second);
+    std::optional<TimePoint> first_pass;
+    while (db_.step(q.get(), "read history")) {
+        const State raw = db_.column_enum(q.get(), 1, state_from_string, "check_history state");
+        if (raw == State::degraded || raw == State::down)
+            return first_pass;
+        if (raw == State::up)
+            first_pass = db_.column_time(q.get(), 0, "check_history");
+    }
+    // No failing probe left in the span: the streak may have begun before it,
+    // or its start was pruned.
+    return std::nullopt;
 }
 
 std::map<CheckKey, HistoryProbe> SqliteHistoryStore::latest_probes(TimePoint since) {

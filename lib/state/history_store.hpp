@@ -49,6 +49,13 @@ class HistoryStore {
     // first; with nullopt, for every check that has a counter in check_state).
     virtual std::vector<HistoryProbe> probes(const std::optional<CheckKey>& key, TimePoint from,
                                              TimePoint to) = 0;
+    // Where the passing streak that ends at `to` began: the first probe that
+    // found check `key` up after its last failing one (degraded or down) in
+    // [from, to]; unknown probes neither pass nor fail. nullopt when no probe in
+    // [from, to] passed after the last failing one, or none is left (pruned).
+    // Walks back from `to`: reads about one streak's rows, not the span's.
+    virtual std::optional<TimePoint> passing_since(const CheckKey& key, TimePoint from,
+                                                   TimePoint to) = 0;
     // The latest probe of each check at or after `since` (ties: the later
     // inserted). Reads every row since `since`: keep it recent.
     virtual std::map<CheckKey, HistoryProbe> latest_probes(TimePoint since) = 0;

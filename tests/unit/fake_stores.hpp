@@ -89,6 +89,22 @@ class MemoryState : public Transactional,
         out.insert(out.end(), in.begin(), in.end());
         return out;
     }
+    std::optional<TimePoint> passing_since(const CheckKey& key, TimePoint from,
+                                           TimePoint to) override {
+        std::optional<TimePoint> first_pass;
+        bool failed = false;
+        for (const auto& p : probes(key, from, to + std::chrono::milliseconds(1))) {
+            if (p.time < from)
+                continue;
+            if (p.raw == State::degraded || p.raw == State::down) {
+                failed = true;
+                first_pass.reset();
+            } else if (p.raw == State::up && !first_pass) {
+                first_pass = p.time;
+            }
+        }
+        return failed ? first_pass : std::nullopt;
+    }
     std::map<CheckKey, HistoryProbe> latest_probes(TimePoint since) override {
         std::map<CheckKey, HistoryProbe> out;
         for (const auto& r : history) {

@@ -234,6 +234,37 @@ TEST_CASE("report: an incident's downtime, reactions and timeline from the state
     CHECK(r.summary.tell_customers.median == 10min);
 }
 
+TEST_CASE("report: a slow (degraded) incident lasts until the check is up again") {
+    Shop shop;
+    const Stores& s = shop.handle->stores();
+    // The top page is slow from minute 200 to 209; up again at 210 (and a probe
+    // that could not judge at 211 neither passes nor fails).
+    for (int m = 180; m < 215; ++m) {
+        const State top = m >= 200 && m < 210 ? State::degraded
+                          : m == 211          ? State::unknown
+                                              : State::up;
+        record_probes(s,
+                      {probe("top", shop.minute(m), top), probe("cart", shop.minute(m), State::up)},
+                      {}, tokyo);
+    }
+    Incident slow;
+    slow.id = "own-20260604T1720";
+    slow.channel = "own";
+    slow.severity = Severity::minor;
+    slow.checks = {"top"};
+    slow.since = shop.minute(200);
+    s.transaction([&] {
+        s.incidents.record_event({Event::opened, slow, shop.minute(201)});
+        slow.until = shop.minute(212);
+        s.incidents.record_event({Event::resolved, slow, shop.minute(212)});
+    });
+    const Report r = shop.report({shop.minute(180), shop.minute(215)});
+    REQUIRE(r.incidents.size() == 1);
+    CHECK(r.incidents[0].recovered == shop.minute(210));
+    CHECK(r.incidents[0].downtime == 10min);
+    CHECK(r.incidents[0].loss.blocked_share == 0.1);
+}
+
 TEST_CASE("report: availability of whole days comes from the roll-up, cut days from raw probes") {
     Shop shop;
     // Whole local days 4 and 5 June: the roll-up, which counts each probe's state
