@@ -121,12 +121,6 @@ std::chrono::year_month_day civil(LocalDate d) {
                                        std::chrono::day(static_cast<unsigned>(d.day))};
 }
 
-LocalDate next_day(LocalDate d) {
-    const std::chrono::year_month_day next{std::chrono::sys_days(civil(d)) + std::chrono::days(1)};
-    return {static_cast<int>(next.year()), static_cast<int>(static_cast<unsigned>(next.month())),
-            static_cast<int>(static_cast<unsigned>(next.day()))};
-}
-
 } // namespace
 
 void Buckets::add(Bucket bucket, seconds d) {
@@ -257,6 +251,12 @@ TimePoint start_of_day(LocalDate date, const std::string& tz) {
     return local_civil(tz, date.year, date.month, date.day, 0, 0, 0).value_or(TimePoint{});
 }
 
+LocalDate add_days(LocalDate d, int n) {
+    const std::chrono::year_month_day next{std::chrono::sys_days(civil(d)) + std::chrono::days(n)};
+    return {static_cast<int>(next.year()), static_cast<int>(static_cast<unsigned>(next.month())),
+            static_cast<int>(static_cast<unsigned>(next.day()))};
+}
+
 LocalDate local_date(TimePoint t, const std::string& tz) {
     const LocalTime lt = local_time(t, tz);
     return {lt.year, lt.month, lt.day};
@@ -281,7 +281,7 @@ std::vector<DayBuckets> by_day(const std::vector<Segment>& timeline, const std::
                 // next midnight cuts right on a day it skips forward.
                 const seconds wall_left{86400 - (lt.hour * 3600 + lt.minute * 60 + lt.second)};
                 known_to = from + wall_left;
-                const TimePoint midnight = start_of_day(next_day(known), tz);
+                const TimePoint midnight = start_of_day(add_days(known, 1), tz);
                 if (from < midnight && midnight < known_to)
                     known_to = midnight;
             }

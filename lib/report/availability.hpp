@@ -146,6 +146,9 @@ Buckets sum_days(const std::vector<DayBuckets>& days, LocalDate first, LocalDate
 // The instant local day `date` starts in zone `tz` (its first second).
 TimePoint start_of_day(LocalDate date, const std::string& tz);
 
+// The date `n` days after `d` (before, for a negative n), by the calendar.
+LocalDate add_days(LocalDate d, int n);
+
 // The local date of instant `t` in zone `tz`.
 LocalDate local_date(TimePoint t, const std::string& tz);
 

@@ -107,6 +107,7 @@ struct IncidentReport {
     std::vector<NoticeEntry> notices;    // creation order
     std::vector<StepEntry> steps;        // creation order
     LossEstimate loss;                   // of the whole downtime
+    double lost_in_period = 0;           // loss.lost of the part inside the period
 };
 
 // The median and the worst of one reaction time over the period's incidents.

@@ -214,13 +214,18 @@ Use::~Use() {
     sqlite3_clear_bindings(s_);
 }
 
-Database::Database(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout)
+Database::Database(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout,
+                   Access access)
     : path_(path.string()), busy_timeout_(busy_timeout) {
-    make_parent_dirs(path);
+    const bool read_only = access == Access::read_only;
+    if (read_only && !std::filesystem::exists(path))
+        throw std::runtime_error(fmt::format("{}: no such state file", path_));
+    if (!read_only)
+        make_parent_dirs(path);
     // One connection per object and per thread: SQLite's own mutexes are not needed.
-    const int rc =
-        sqlite3_open_v2(path_.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int flags = read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
@@ -231,12 +236,18 @@ Database::Database(const std::filesystem::path& path, std::chrono::milliseconds 
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, static_cast<int>(std::min<long long>(
                                       busy_timeout_.count(), std::numeric_limits<int>::max())));
-        // WAL lets a reader (shopreport) run beside a writer, and NORMAL sync is
-        // durable across a process crash, which is what a cron job needs.
-        exec("PRAGMA journal_mode = WAL", "set WAL mode");
-        exec("PRAGMA synchronous = NORMAL", "set synchronous");
-        exec("PRAGMA foreign_keys = ON", "enable foreign keys");
-        migrate();
+        if (read_only) {
+            // A reader changes nothing, not even the schema: an older file is
+            // upgraded by the next program that writes.
+            check_current_version();
+        } else {
+            // WAL lets a reader (shopreport) run beside a writer, and NORMAL sync is
+            // durable across a process crash, which is what a cron job needs.
+            exec("PRAGMA journal_mode = WAL", "set WAL mode");
+            exec("PRAGMA synchronous = NORMAL", "set synchronous");
+            exec("PRAGMA foreign_keys = ON", "enable foreign keys");
+            migrate();
+        }
     } catch (...) {
         for (auto& [sql, s] : prepared_)
             sqlite3_finalize(s);
@@ -338,9 +349,26 @@ void Database::rollback() {
     }
 }
 
-int Database::read_version() {
-    exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-         "create schema");
+void Database::check_current_version() {
+    sqlite3_stmt* raw = nullptr;
+    const bool has_meta =
+        sqlite3_prepare_v2(db_, "SELECT 1 FROM sqlite_master WHERE name = 'meta'", -1, &raw,
+                           nullptr) == SQLITE_OK &&
+        [&] {
+            std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> s(raw, sqlite3_finalize);
+            return step(s.get(), "read schema");
+        }();
+    const int version = has_meta ? read_version(false) : 0;
+    if (version < latest_schema_version())
+        fail_data(fmt::format("state file has schema version {}, older than this shopkit's ({}); "
+                              "run shopcheck once to bring it up to date",
+                              version, latest_schema_version()));
+}
+
+int Database::read_version(bool create) {
+    if (create)
+        exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+             "create schema");
     std::optional<std::string> found;
     {
         sqlite3_stmt* raw = nullptr;

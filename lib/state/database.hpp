@@ -65,7 +65,13 @@ class Database final : public Transactional {
     // Throws std::runtime_error naming the path and SQLite's message when the
     // file cannot be opened, or its schema version is unrecognised or newer
     // than latest_schema_version(); every later SQLite failure throws one too.
-    Database(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout);
+    //
+    // Access::read_only opens an existing file without changing it (no WAL
+    // switch, no migration) and throws when it is missing or its schema is not
+    // the latest: a report must not write, and cannot read an older schema.
+    enum class Access { read_write, read_only };
+    Database(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout,
+             Access access = Access::read_write);
     ~Database() override;
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -134,8 +140,11 @@ class Database final : public Transactional {
     void rollback();
     // The file's meta.schema_version (0 when unset); throws when unrecognised
     // or newer than this code. Called inside a write transaction.
-    int read_version();
+    // The schema version in meta (0 for none); `create` makes meta first.
+    int read_version(bool create = true);
     void migrate();
+    // Throws unless the schema is the latest (for a read-only connection).
+    void check_current_version();
 
     std::string path_;
     std::chrono::milliseconds busy_timeout_;

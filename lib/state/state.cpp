@@ -42,4 +42,9 @@ std::unique_ptr<StateHandle> open_sqlite_state(const std::filesystem::path& path
     return std::make_unique<StateHandle>(std::make_unique<Database>(path, busy_timeout));
 }
 
+std::unique_ptr<StateHandle> open_sqlite_state_read_only(const std::filesystem::path& path) {
+    return std::make_unique<StateHandle>(
+        std::make_unique<Database>(path, std::chrono::seconds(60), Database::Access::read_only));
+}
+
 } // namespace shopkit

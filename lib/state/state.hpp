@@ -70,4 +70,9 @@ std::unique_ptr<StateHandle>
 open_sqlite_state(const std::filesystem::path& path,
                   std::chrono::milliseconds busy_timeout = std::chrono::seconds(60));
 
+// Opens an existing SQLite state file for reading only (shopreport): nothing in
+// it changes, its schema included. Throws std::runtime_error naming the path when
+// it is missing, cannot be opened, or its schema is not the latest.
+std::unique_ptr<StateHandle> open_sqlite_state_read_only(const std::filesystem::path& path);
+
 } // namespace shopkit

@@ -219,6 +219,13 @@ class Sandbox:
         return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin,
                              program="shopannounce")
 
+    def report(self, *args, env=None, timeout=30.0):
+        """Runs the built shopreport."""
+        merged = dict(self.env)
+        merged.update(env or {})
+        return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir,
+                             program="shopreport")
+
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
