@@ -4,7 +4,8 @@
 # an incident, shoprecover pointing the shop's landing page at the mall,
 # shopannounce telling staff and customers; then shoprecover --confirm proving
 # the recovery, pointing the page back, and shopannounce telling everyone again.
-# Ends with the notices the outage produced. Nothing leaves the machine: the
+# Ends with the notices the outage produced and shopreport's report of it (text,
+# a post-mortem draft, and an HTML file that outlives the demo). Nothing leaves the machine: the
 # chat and LINE APIs are stand-ins on the same loopback server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,12 @@ url = "$base/flip/rakuten"
 [[channel.check]]
 id = "top"
 expect_text = "カートに入れる"
+
+[sales]                     # for shopreport's lost-sales estimate: yen per hour, 0:00 first
+currency = "JPY"
+hourly = [3000, 1500, 800, 500, 500, 800, 2000, 5000, 8000, 9000, 10000, 12000,
+          15000, 14000, 11000, 10000, 11000, 13000, 16000, 20000, 24000, 26000, 18000, 8000]
+recaptured = 0.3            # the mall sells a third of it once customers are sent there
 
 [[target]]                  # staff: the shop's Slack, told of everything at once
 id = "staff-slack"
@@ -164,3 +171,14 @@ for hook in json.load(sys.stdin):
 echo "--- Status page: $work/status/"
 ls "$work/status"
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({k: d[k] for k in list(d)[:3]}, ensure_ascii=False, indent=1))' "$work/status/status.json"
+
+step "9. The report of the outage: what happened, how fast customers were told, what it cost"
+printf '$ shopreport\n'
+"$bin/shopreport" -c "$work/shop.toml"
+id=$("$bin/shopreport" -c "$work/shop.toml" --format json \
+  | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["id"])')
+printf '\n$ shopreport incident %s | head -20\n' "$id"
+"$bin/shopreport" -c "$work/shop.toml" incident "$id" | head -20
+report_html=${SHOPKIT_DEMO_REPORT:-/tmp/shopkit-demo-report.html}
+"$bin/shopreport" -c "$work/shop.toml" --format html -o "$report_html"
+printf '\n$ shopreport --format html -o %s\n(open it in a browser, or print it on A4)\n' "$report_html"

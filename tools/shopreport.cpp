@@ -36,7 +36,12 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", config_path,
                    "Configuration file (default: $SHOPKIT_CONFIG, "
                    "$XDG_CONFIG_HOME/shopkit/shop.toml, /etc/shopkit/shop.toml)");
-    app.add_option("--state", state_path, "State database (overrides [shop] state)");
+    std::string records;
+    auto* state_opt =
+        app.add_option("--state", state_path, "State database (overrides [shop] state)");
+    app.add_option("--records", records,
+                   "Report from this JSON Lines log instead of the state (- for stdin)")
+        ->excludes(state_opt);
     auto* since_opt = app.add_option(
         "--since", since, "Start: YYYY-MM-DD in the shop's zone, or RFC 3339 (default: 30 days)");
     auto* until_opt = app.add_option(
@@ -77,6 +82,8 @@ int main(int argc, char** argv) {
                 request.render.only.push_back(*report::section_from_string(s));
             if (!incident.empty())
                 request.incident = incident;
+            if (!records.empty())
+                request.records = records;
             // Colour only for a person reading text on a terminal.
             request.render.color = output.empty() && request.format == report::Format::text &&
                                    cli::use_color(STDOUT_FILENO);

@@ -64,4 +64,8 @@ struct UrlRules {
 std::vector<std::pair<std::size_t, std::size_t>> find_urls(std::string_view text,
                                                            const UrlRules& rules);
 
+// `text` safe inside HTML or SVG text and quoted attributes: & < > " ' as
+// &amp; &lt; &gt; &quot; &#39; (HTML 4 knows &#39;, not &apos;). Nothing else changes.
+std::string escape_html(std::string_view text);
+
 } // namespace shopkit

@@ -1,5 +1,7 @@
 #include "lib/render/template.hpp"
 
+#include "lib/core/text.hpp"
+
 #include "lib/core/error.hpp"
 
 #include <fmt/core.h>
@@ -215,33 +217,7 @@ std::string render_html_page(const Template& tmpl, const nlohmann::json& context
     kainjow::mustache::mustache m{tmpl.source};
     if (!m.is_valid())
         throw config_error(fmt::format("{}: {}", tmpl.path, m.error_message()));
-    // As the page always wrote it: &#39; is HTML 4 too, where &apos; is not.
-    m.set_custom_escape([](const std::string& s) {
-        std::string out;
-        out.reserve(s.size() + s.size() / 8);
-        for (const char c : s) {
-            switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-            }
-        }
-        return out;
-    });
+    m.set_custom_escape([](const std::string& s) { return escape_html(s); });
     const Data data = to_data(context);
     IndexingContext ctx{&data, &partial};
     std::string out = m.render(ctx);

@@ -326,7 +326,8 @@ IncidentReport incident_report(const Stores& state, const Incident& inc, const L
     }
     for (const StepEntry& s : r.steps)
         if (s.finished)
-            mark(s.finished, Mark::step, fmt::format("{} ({})", s.step, to_string(s.state)));
+            mark(s.finished, Mark::step,
+                 fmt::format("{} ({}: {})", s.step, to_string(s.event), to_string(s.state)));
     mark(r.recovered, Mark::recovered);
     mark(r.confirmed, Mark::confirmed);
     // Marks of one instant in the order things happen (Mark's order).

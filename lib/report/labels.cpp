@@ -99,6 +99,19 @@ constexpr std::array labels = {
     Words{"lessons", "Lessons and actions", "教訓と再発防止策"},
     Words{"to_fill", "(to be written)", "（記入してください）"},
     Words{"months", "By month", "月別"},
+    Words{"by_channel", "By channel", "チャネル別"},
+    Words{"by_check", "By check", "チェック別"},
+    Words{"staff_notice", "Staff notice", "スタッフへの通知"},
+    Words{"customer_notice", "Customer notice", "お客様への告知"},
+    Words{"attempts", "Attempts", "試行回数"},
+    Words{"exit_status", "Exit status", "終了コード"},
+    Words{"error", "Error", "エラー"},
+    Words{"orders", "orders", "件の注文"},
+    Words{"days", "days", "日分"},
+    Words{"blocked_amount", "Blocked sales", "販売停止分"},
+    Words{"recaptured_amount", "Recaptured elsewhere", "他チャネルでの回収額"},
+    Words{"sale_multipliers", "Sale multipliers", "セールの倍率"},
+    Words{"base_revenue", "Sales without the sale", "通常時の売上"},
 };
 
 // The currency's sign before the amount and its decimals; an empty sign puts the
@@ -176,8 +189,6 @@ std::string share(double value) {
 std::string duration(std::chrono::seconds d, std::string_view language) {
     const long long s = d.count() < 0 ? 0 : d.count();
     const bool ja = words::japanese(language);
-    if (s == 0)
-        return "0";
     if (s < 60)
         return ja ? fmt::format("{}秒", s) : fmt::format("{} s", s);
     const long long minutes = s / 60;

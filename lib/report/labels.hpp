@@ -30,7 +30,7 @@ std::string percent(std::optional<double> share, std::string_view language);
 std::string share(double value);
 
 // Whole minutes, largest unit first: "2 h 05 min" / "2時間5分"; under a minute
-// "45 s" / "45秒"; 0: "0". Negative durations are written as 0.
+// "45 s" / "45秒", "0 s" / "0秒". Negative durations are written as 0 s.
 std::string duration(std::chrono::seconds d, std::string_view language);
 
 // "2026-06-04 12:00" in zone `tz`: the short local time of tables.

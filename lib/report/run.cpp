@@ -1,24 +1,45 @@
 #include "lib/report/run.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/report/records.hpp"
 #include "lib/state/state.hpp"
 
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
 
 namespace shopkit::report {
 
 std::string make_report(const Config& config, const ReportRequest& request, TimePoint now) {
-    const std::filesystem::path path =
+    std::filesystem::path path =
         request.state ? *request.state : config.shop.state.value_or(default_state_path());
     std::unique_ptr<StateHandle> handle;
-    try {
-        handle = open_sqlite_state_read_only(path);
-    } catch (const std::runtime_error& e) {
-        // The report's one input: without it there is nothing to read, which is
-        // bad input, not a failure of shopreport.
-        throw data_error(e.what());
+    if (request.records) {
+        // The log replayed into a state of its own, in memory: the report is
+        // made the same way, and nothing on disk changes.
+        handle = open_sqlite_state(":memory:");
+        path = *request.records == "-" ? "<stdin>" : *request.records;
+        if (*request.records == "-") {
+            load_records(std::cin, "<stdin>", config, handle->stores(), now);
+        } else {
+            std::ifstream in(*request.records, std::ios::binary);
+            if (!in)
+                throw data_error(
+                    fmt::format("{}: cannot read: {}", *request.records, std::strerror(errno)));
+            load_records(in, *request.records, config, handle->stores(), now);
+        }
+    } else {
+        try {
+            handle = open_sqlite_state_read_only(path);
+        } catch (const std::runtime_error& e) {
+            // The report's one input: without it there is nothing to read, which
+            // is bad input, not a failure of shopreport.
+            throw data_error(e.what());
+        }
     }
     const Stores& state = handle->stores();
 

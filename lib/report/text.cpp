@@ -14,7 +14,7 @@ std::string render_text(const Report& report, const RenderOptions& options) {
         switch (p.kind) {
         case Part::Kind::heading: {
             const std::string& h = p.lines.front();
-            if (!out.empty())
+            if (!out.empty() && !out.ends_with("\n\n"))
                 out += "\n";
             out += bold + h + reset + "\n";
             if (p.level <= 2)
@@ -26,7 +26,8 @@ std::string render_text(const Report& report, const RenderOptions& options) {
                 out += l + "\n";
             break;
         case Part::Kind::table:
-            out += text_table(p.table);
+            // A blank line after a table keeps the next one apart.
+            out += text_table(p.table) + "\n";
             break;
         }
     }

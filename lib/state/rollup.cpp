@@ -203,4 +203,18 @@ void roll_up_run(HistoryStore& history, const std::vector<CheckResult>& run,
     }
 }
 
+void record_probes(const Stores& state, const std::vector<CheckResult>& run,
+                   const std::vector<MaintenanceConfig>& maintenance, const std::string& tz) {
+    state.transaction([&] {
+        auto counters = state.checks.load_counters();
+        roll_up_run(state.history, run, counters, maintenance, tz);
+        for (const CheckResult& r : run) {
+            CheckCounter& c = counters[{r.channel, r.check}];
+            c.last_time = r.time;
+            state.checks.save_counter({r.channel, r.check}, c);
+            state.checks.add_history(r);
+        }
+    });
+}
+
 } // namespace shopkit

@@ -24,6 +24,7 @@
 #include "lib/model/check_counter.hpp"
 #include "lib/model/check_result.hpp"
 #include "lib/state/history_store.hpp"
+#include "lib/state/state.hpp"
 
 #include <chrono>
 #include <map>
@@ -53,5 +54,11 @@ attribute_interval(TimePoint from, TimePoint to, State state, const std::string&
 void roll_up_run(HistoryStore& history, const std::vector<CheckResult>& run,
                  const std::map<CheckKey, CheckCounter>& counters,
                  const std::vector<MaintenanceConfig>& maintenance, const std::string& tz);
+
+// Keeps one run's probes as history without judging them (no thresholds, no
+// incidents), in one transaction: the roll-up, each check's last probe time, the
+// history rows. What shopreport --records replays a log's check records with.
+void record_probes(const Stores& state, const std::vector<CheckResult>& run,
+                   const std::vector<MaintenanceConfig>& maintenance, const std::string& tz);
 
 } // namespace shopkit

@@ -212,19 +212,19 @@ class Sandbox:
         return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin,
                              program="shoprecover")
 
+    def report(self, *args, env=None, timeout=30.0, stdin=None):
+        """Runs the built shopreport (stdin: text/bytes for it to read, else /dev/null)."""
+        merged = dict(self.env)
+        merged.update(env or {})
+        return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin,
+                             program="shopreport")
+
     def announce(self, *args, env=None, timeout=30.0, stdin=None):
         """Runs the built shopannounce (stdin: text/bytes for it to read, else /dev/null)."""
         merged = dict(self.env)
         merged.update(env or {})
         return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir, stdin=stdin,
                              program="shopannounce")
-
-    def report(self, *args, env=None, timeout=30.0):
-        """Runs the built shopreport."""
-        merged = dict(self.env)
-        merged.update(env or {})
-        return run_shopcheck(list(args), merged, timeout=timeout, cwd=self.dir,
-                             program="shopreport")
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -6,13 +6,17 @@ notices it produced."""
 import os
 import re
 import subprocess
+import tempfile
 import unittest
 
 
 class Demo(unittest.TestCase):
     def test_demo_catches_announces_and_resolves(self):
         root = os.environ.get("SHOPKIT_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
-        env = dict(os.environ, NO_COLOR="1")
+        report = tempfile.NamedTemporaryFile(suffix=".html", delete=False)
+        report.close()
+        self.addCleanup(os.unlink, report.name)
+        env = dict(os.environ, NO_COLOR="1", SHOPKIT_DEMO_REPORT=report.name)
         proc = subprocess.run(["bash", os.path.join(root, "scripts", "demo.sh")], env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
         out = proc.stdout
@@ -40,6 +44,13 @@ class Demo(unittest.TestCase):
         self.assertIn("楽天市場店", notices)  # where customers can still buy
         self.assertIn("index.html", notices)
         self.assertNotIn("demo0not0a0real0hook", out + proc.stderr)
+        # It ends with the report of the outage, its post-mortem and the HTML file.
+        report = out.split("== 9. The report of the outage", 1)[1]
+        self.assertIn("障害レポート: サンプル商店", report)
+        self.assertRegex(report, r"推定売上損失\s+¥[\d,]+")
+        self.assertRegex(report, r"(?m)^# 障害報告書: 公式オンラインショップ \(own-\d{8}T\d{4}\)$")
+        with open(env["SHOPKIT_DEMO_REPORT"], encoding="utf-8") as f:
+            self.assertIn("<svg", f.read())
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ class Install(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         (prefix,) = [p for p in glob.glob(os.path.join(dest, "**", "bin"), recursive=True)]
         root = os.path.dirname(prefix)
-        for program in ("shopcheck", "shopannounce", "shoprecover"):
+        for program in ("shopcheck", "shopannounce", "shoprecover", "shopreport"):
             path = os.path.join(root, "bin", program)
             self.assertTrue(os.access(path, os.X_OK), path)
             out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertIn(program, out.stdout)
         for page in ("man1/shopcheck.1", "man1/shopannounce.1", "man1/shoprecover.1",
+                     "man1/shopreport.1",
                      "man5/shopkit.toml.5",
                      "man7/shopkit.7"):
             self.assertTrue(os.path.isfile(os.path.join(root, "share", "man", page)), page)

@@ -85,6 +85,9 @@ url_env = "HOOK_CUSTOMERS"
         announced = self.box.announce("-c", self.cfg, "--format", "jsonl", stdin=checked.stdout,
                                       env=self.env)
         assert announced.status == 0, announced
+        # What the crontab line appends to its log.
+        with open(self.box.path("shopkit.jsonl"), "a", encoding="utf-8") as log:
+            log.write(announced.stdout)
         return checked
 
     def play(self):
@@ -101,8 +104,8 @@ url_env = "HOOK_CUSTOMERS"
         self.run_once()
         return self
 
-    def report(self, *args, timeout=30.0):
-        return self.box.report("-c", self.cfg, *args, timeout=timeout)
+    def report(self, *args, timeout=30.0, stdin=None):
+        return self.box.report("-c", self.cfg, *args, timeout=timeout, stdin=stdin)
 
     def close(self):
         self.rec.stop()
@@ -257,6 +260,37 @@ class Report(unittest.TestCase):
             self.assertEqual(res.status, status, res)
             self.assertIn(words, res.stderr, res)
             self.assertEqual(res.stdout, "", res)
+
+    def test_the_log_alone_gives_the_same_report(self):
+        from_state = json.loads(self.o.report("--format", "json").stdout)
+        res = self.o.report("--records", self.o.box.path("shopkit.jsonl"), "--format", "json")
+        self.assertEqual(res.status, 0, res)
+        from_log = json.loads(res.stdout)
+        a, b = from_state["incidents"][0], from_log["incidents"][0]
+        for key in ("id", "channel", "severity", "checks", "start", "end", "downtime_s",
+                    "staff_told", "customers_told", "recovery_told"):
+            self.assertEqual(a[key], b[key], key)
+        self.assertEqual({(n["target"], n["event"]) for n in a["notices"] if n["state"] == "sent"},
+                         {(n["target"], n["event"]) for n in b["notices"] if n["state"] == "sent"})
+        down = {c["channel"]: c["down_s"] for c in from_log["availability"]["channels"]}
+        self.assertGreater(down["own"], 0)
+        self.assertEqual(down["mall"], 0)
+        with open(self.o.box.path("shopkit.jsonl"), encoding="utf-8") as f:
+            log = f.read()
+        piped = self.o.report("--records", "-", "--format", "csv", stdin=log)
+        self.assertEqual(piped.status, 0, piped)
+        self.assertIn(a["id"], piped.stdout)
+        # A broken line: its name and line, exit 65, no report.
+        lines = log.splitlines()
+        bad = self.o.box.write("bad.jsonl", "\n".join(lines[:3] + ['{"v":1,"type":"check"}']
+                                                      + lines[3:]) + "\n")
+        res = self.o.report("--records", bad)
+        self.assertEqual(res.status, 65, res)
+        self.assertIn("bad.jsonl:4:", res.stderr)
+        self.assertEqual(res.stdout, "")
+        res = self.o.report("--records", self.o.box.path("nothing.jsonl"))
+        self.assertEqual(res.status, 65, res)
+        self.assertIn("nothing.jsonl: cannot read", res.stderr)
 
     def test_the_state_is_only_read(self):
         for fmt in ("text", "markdown", "csv", "json", "html"):

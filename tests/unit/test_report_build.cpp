@@ -281,7 +281,7 @@ TEST_CASE("report: the formats agree on the figures, and --only narrows them") {
     CHECK_THAT(text, Catch::Contains("1時間0分"));
     const std::string md = render_markdown(r, {});
     // A '|' in a notice or a step cannot break a Markdown table.
-    CHECK_THAT(md, Catch::Contains("landing-to-mall (ok)"));
+    CHECK_THAT(md, Catch::Contains("landing-to-mall (opened: ok)"));
     const std::string csv = render_csv(r, {});
     CHECK(csv.rfind("incident,channel,severity", 0) == 0);
     CHECK_THAT(csv, Catch::Contains("own-20260604T1430,own,critical,cart,"));
@@ -322,5 +322,6 @@ TEST_CASE("report labels: money as a shop owner writes it") {
     CHECK(duration(3600s, "ja") == "1時間0分");
     CHECK(duration(3900s, "en") == "1 h 05 min");
     CHECK(duration(45s, "en") == "45 s");
+    CHECK(duration(0s, "ja") == "0秒");
     CHECK_THROWS_AS(label("no-such-heading", "en"), std::logic_error);
 }

@@ -310,14 +310,22 @@ TEST_CASE("status_site: the statuspage target shows what it was told, and the ch
     state.counters[{"own", "top"}].state = State::up;
     state.counters[{"own", "cart"}].state = State::down;
     state.counters[{"rakuten", "top"}].state = State::up;
-    Incident cart{"own-20260604T0300",        "own",       Severity::critical, {"cart"},
-                  at("2026-06-04T03:00:03Z"), std::nullopt};
-    Incident blip{
-        "rakuten-20260603T0100",   "rakuten", Severity::major, {"top"}, at("2026-06-03T01:00:00Z"),
-        at("2026-06-03T01:01:30Z")};
-    Incident old{
-        "own-20260101T0000",       "own", Severity::major, {"top"}, at("2026-01-01T00:00:00Z"),
-        at("2026-01-01T01:00:00Z")};
+    Incident cart{"own-20260604T0300",        "own",        Severity::critical, {"cart"},
+                  at("2026-06-04T03:00:03Z"), std::nullopt, std::nullopt};
+    Incident blip{"rakuten-20260603T0100",
+                  "rakuten",
+                  Severity::major,
+                  {"top"},
+                  at("2026-06-03T01:00:00Z"),
+                  at("2026-06-03T01:01:30Z"),
+                  std::nullopt};
+    Incident old{"own-20260101T0000",
+                 "own",
+                 Severity::major,
+                 {"top"},
+                 at("2026-01-01T00:00:00Z"),
+                 at("2026-01-01T01:00:00Z"),
+                 std::nullopt};
     state.incidents = {cart, blip, old};
     state.rows = {
         row(1, cart.id, "opened", "page", "sent", "2026-06-04T03:10:00Z",
