@@ -787,7 +787,7 @@ class Streams(E2E):
             self.assertEqual(len(r.records("check")), 3, r)
         self.assertEqual(plain.stderr, "", plain)
         self.assertIn("config: " + cfg, v.stderr, v)
-        self.assertIn("3 checks of 1 channels", v.stderr, v)
+        self.assertIn("3 checks of 1 channel,", v.stderr, v)
         self.assertIn("state: " + self.box.path("b.db"), v.stderr, v)
         self.assertNotIn("own/cart:", v.stderr, v)
         self.assertRegex(vv.stderr, r"own/cart: up \(this probe down\) HTTP 500 dns [0-9.]+s", vv)
