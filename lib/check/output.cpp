@@ -120,10 +120,24 @@ void write_tsv(std::ostream& out, const RunOutcome& o) {
             << '\t' << one_line(r.url) << '\t' << detail_of(r) << '\n';
 }
 
+// Nagios and Icinga end a plugin's text at its first '|' (what follows is
+// perfdata) and have no escape for it, so a '|' of ours (a check's regex in its
+// detail) becomes the broken bar, which reads the same.
+std::string nagios_text(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '|')
+            out += "\u00a6";
+        else
+            out += c;
+    }
+    return out;
+}
+
 // monitoring-plugins: a label is quoted, and a quote inside is doubled; '=' is not allowed.
 std::string perf_label(const std::string& s) {
     std::string out = "'";
-    for (char c : s) {
+    for (char c : nagios_text(s)) {
         if (c == '\'')
             out += "''";
         else if (c == '=')
@@ -181,16 +195,17 @@ void write_nagios(std::ostream& out, const RunOutcome& o, const Config& config) 
                                 c ? limit(c->latency_critical) : "");
         }
     }
-    out << "SHOPCHECK " << names[status] << " - " << text;
+    out << "SHOPCHECK " << names[status] << " - " << nagios_text(text);
     if (!perf.empty())
         out << " |" << perf;
     out << '\n';
     for (const auto& r : o.results)
         if (r.state != State::up)
-            out << r.channel << '/' << r.check << ": " << to_string(r.state) << " - "
-                << detail_of(r) << '\n';
+            out << nagios_text(r.channel + '/' + r.check + ": " + std::string(to_string(r.state)) +
+                               " - " + detail_of(r))
+                << '\n';
     for (const auto& e : o.events)
-        out << "incident " << e.incident.id << ' ' << to_string(e.event) << " ("
+        out << nagios_text("incident " + e.incident.id) << ' ' << to_string(e.event) << " ("
             << to_string(e.incident.severity) << ")\n";
 }
 

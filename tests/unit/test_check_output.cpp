@@ -113,6 +113,18 @@ TEST_CASE("check output: nagios counts checks in the singular and the plural") {
           0);
 }
 
+TEST_CASE("check output: nagios has no '|' but the one before the perfdata") {
+    // Nagios ends the text at the first '|' and has no escape for it.
+    RunOutcome o;
+    o.results = {result("cart", State::down, State::down, 200, 0.1,
+                        "pattern '(カートに入れる|在庫切れ)' not found")};
+    o.exit_status = 2;
+    CHECK(render(CheckFormat::nagios, o) ==
+          "SHOPCHECK CRITICAL - 1 of 1 check not up: own/cart down (pattern "
+          "'(カートに入れる¦在庫切れ)' not found) | 'own/cart_time'=0.100s;;;0;\n"
+          "own/cart: down - pattern '(カートに入れる¦在庫切れ)' not found\n");
+}
+
 TEST_CASE("check output: days left of a certificate, floored, the same in text and perfdata") {
     CheckResult up = result("tls", State::up, State::up, 0, 0.1);
     up.kind = "tls";
