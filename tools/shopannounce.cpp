@@ -100,30 +100,32 @@ int main(int argc, char** argv) {
             const bool color = !jsonl && cli::use_color(STDOUT_FILENO);
             AnnounceSink sink;
             sink.pass = [&](const std::string& line) {
-                if (jsonl)
+                if (jsonl) {
                     std::cout << line << '\n';
+                    cli::flush_stdout();
+                }
             };
             sink.record = [&](const Json& r) {
                 if (jsonl)
                     write_record(std::cout, r);
                 else if (cli::verbosity() >= 0)
                     std::cout << announcement_text(r, color);
+                cli::flush_stdout();
             };
             sink.preview = [&](const Json& r, const std::string& preview) {
                 if (jsonl) {
                     Json copy = r;
                     copy["preview"] = preview;
                     write_record(std::cout, copy);
-                    return;
+                } else {
+                    std::cout << preview_text(r, preview);
                 }
-                std::cout << preview_text(r, preview);
+                cli::flush_stdout();
             };
             sink.bad_input = [](const std::string& what) { cli::error(what); };
 
             Clock clock;
-            const int status = run_announce(config, options, sink, clock);
-            std::cout.flush();
-            return status;
+            return run_announce(config, options, sink, clock);
         },
-        exit_status::software);
+        exit_status::software, exit_status::io);
 }

@@ -94,8 +94,7 @@ int main(int argc, char** argv) {
             if (!(format == CheckFormat::text && cli::verbosity() < 0))
                 write_check_output(std::cout, format, outcome, config,
                                    format == CheckFormat::text && cli::use_color(STDOUT_FILENO));
-            std::cout.flush();
             return outcome.exit_status;
         },
-        exit_status::unknown);
+        exit_status::unknown, exit_status::unknown);
 }

@@ -113,15 +113,17 @@ int main(int argc, char** argv) {
             const bool color = !jsonl && cli::use_color(STDOUT_FILENO);
             RecoverSink sink;
             sink.pass = [&](const std::string& line) {
-                if (jsonl)
-                    std::cout << line << '\n' << std::flush;
+                if (jsonl) {
+                    std::cout << line << '\n';
+                    cli::flush_stdout();
+                }
             };
             sink.record = [&](const Json& r) {
                 if (jsonl)
                     write_record(std::cout, r);
                 else if (cli::verbosity() >= 0)
                     std::cout << recover_text(r, color);
-                std::cout.flush();
+                cli::flush_stdout();
             };
             sink.bad_input = [](const std::string& what) { cli::error(what); };
             sink.progress = [](const std::string& line) { cli::info(line, 1); };
@@ -135,8 +137,7 @@ int main(int argc, char** argv) {
             } else {
                 status = run_recover(config, options, sink, clock);
             }
-            std::cout.flush();
             return status;
         },
-        exit_status::software);
+        exit_status::software, exit_status::io);
 }

@@ -90,10 +90,8 @@ int main(int argc, char** argv) {
 
             const std::string document = report::make_report(config, request, Clock{}.now());
             if (output.empty()) {
-                std::cout << document << std::flush;
-                if (!std::cout)
-                    throw Error(exit_status::software, "cannot write to standard output");
-                return exit_status::ok;
+                std::cout << document;
+                return exit_status::ok; // cli::main flushes and checks it
             }
             const std::filesystem::path path(output);
             const std::filesystem::path dir =
@@ -106,5 +104,5 @@ int main(int argc, char** argv) {
             cli::info("wrote " + output);
             return exit_status::ok;
         },
-        exit_status::software);
+        exit_status::software, exit_status::io);
 }

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -17,6 +18,17 @@ std::string one_line(std::string s) {
     std::replace_if(
         s.begin(), s.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
     return s;
+}
+
+// "1 check", "2 checks".
+std::string count(long long n, std::string_view noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
+// Whole days left, rounded down: the same number for people (the text) and for
+// graphs (the perfdata), and the one evaluate() words a warning with.
+long whole_days(double days) {
+    return static_cast<long>(std::floor(days));
 }
 
 std::string seconds(double s) {
@@ -45,7 +57,7 @@ const char* colour_of(State s) {
 std::string detail_of(const CheckResult& r) {
     std::string d = r.error;
     if (r.tls_days_left && d.empty())
-        d = fmt::format("certificate valid {:.1f} more days", *r.tls_days_left);
+        d = "certificate valid " + count(whole_days(*r.tls_days_left), "more day");
     if (r.raw != r.state && r.state == State::up)
         d += " (not confirmed yet)";
     else if (r.raw == State::up && r.state != State::up)
@@ -108,10 +120,24 @@ void write_tsv(std::ostream& out, const RunOutcome& o) {
             << '\t' << one_line(r.url) << '\t' << detail_of(r) << '\n';
 }
 
+// Nagios and Icinga end a plugin's text at its first '|' (what follows is
+// perfdata) and have no escape for it, so a '|' of ours (a check's regex in its
+// detail) becomes the broken bar, which reads the same.
+std::string nagios_text(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '|')
+            out += "\u00a6";
+        else
+            out += c;
+    }
+    return out;
+}
+
 // monitoring-plugins: a label is quoted, and a quote inside is doubled; '=' is not allowed.
 std::string perf_label(const std::string& s) {
     std::string out = "'";
-    for (char c : s) {
+    for (char c : nagios_text(s)) {
         if (c == '\'')
             out += "''";
         else if (c == '=')
@@ -146,10 +172,10 @@ void write_nagios(std::ostream& out, const RunOutcome& o, const Config& config) 
     if (o.network_down)
         text = "could not check: " + one_line(o.network_detail);
     else if (summary.empty())
-        text = fmt::format("{} checks up", o.results.size());
+        text = count(static_cast<long long>(o.results.size()), "check") + " up";
     else
-        text = fmt::format("{} of {} checks not up: {}", o.results.size() - counts[0],
-                           o.results.size(), summary);
+        text = fmt::format("{} of {} not up: {}", o.results.size() - counts[0],
+                           count(static_cast<long long>(o.results.size()), "check"), summary);
 
     std::string perf;
     for (const auto& r : o.results) {
@@ -157,9 +183,9 @@ void write_nagios(std::ostream& out, const RunOutcome& o, const Config& config) 
         const std::string name = r.channel + "/" + r.check;
         if (r.kind == "tls" && r.tls_days_left) {
             // Alert when below: "N:" is the plugin range syntax for "less than N".
-            perf +=
-                fmt::format(" {}={:.1f};{}:;{}:;;", perf_label(name + "_days_left"),
-                            *r.tls_days_left, c ? c->days_warning : 14, c ? c->days_critical : 3);
+            perf += fmt::format(" {}={};{}:;{}:;;", perf_label(name + "_days_left"),
+                                whole_days(*r.tls_days_left), c ? c->days_warning : 14,
+                                c ? c->days_critical : 3);
         } else if (r.timings.total > 0) {
             auto limit = [](const std::optional<Millis>& m) {
                 return m ? fmt::format("{:.3f}", m->count() / 1000.0) : std::string();
@@ -169,16 +195,17 @@ void write_nagios(std::ostream& out, const RunOutcome& o, const Config& config) 
                                 c ? limit(c->latency_critical) : "");
         }
     }
-    out << "SHOPCHECK " << names[status] << " - " << text;
+    out << "SHOPCHECK " << names[status] << " - " << nagios_text(text);
     if (!perf.empty())
         out << " |" << perf;
     out << '\n';
     for (const auto& r : o.results)
         if (r.state != State::up)
-            out << r.channel << '/' << r.check << ": " << to_string(r.state) << " - "
-                << detail_of(r) << '\n';
+            out << nagios_text(r.channel + '/' + r.check + ": " + std::string(to_string(r.state)) +
+                               " - " + detail_of(r))
+                << '\n';
     for (const auto& e : o.events)
-        out << "incident " << e.incident.id << ' ' << to_string(e.event) << " ("
+        out << nagios_text("incident " + e.incident.id) << ' ' << to_string(e.event) << " ("
             << to_string(e.incident.severity) << ")\n";
 }
 
@@ -257,8 +284,9 @@ std::vector<std::string> describe_run(const RunOutcome& o, int level) {
         channels.insert(r.channel);
         slowest = std::max(slowest, r.timings.total);
     }
-    lines.push_back(fmt::format("{} checks of {} channels, slowest {}", o.results.size(),
-                                channels.size(), seconds(slowest)));
+    lines.push_back(fmt::format(
+        "{} of {}, slowest {}", count(static_cast<long long>(o.results.size()), "check"),
+        count(static_cast<long long>(channels.size()), "channel"), seconds(slowest)));
     lines.push_back(o.state_kept ? "state: " + o.state_path.string()
                                  : std::string("state: none kept (thresholds off)"));
     for (const auto& e : o.events)

@@ -5,7 +5,10 @@
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <unistd.h>
@@ -16,6 +19,7 @@ namespace {
 std::string g_program = "shopkit";
 int g_verbose = 0;
 bool g_quiet = false;
+int g_stdout_errno = 0; // the first failure of standard output, 0 while it works
 } // namespace
 
 const std::string& program() {
@@ -58,24 +62,49 @@ void info(const std::string& message, int level) {
         std::cerr << g_program << ": " << redact(message) << '\n';
 }
 
+bool flush_stdout() {
+    if (g_stdout_errno != 0)
+        return false;
+    // A write that failed in this batch (more than stdio's buffer) left its
+    // reason in errno, and stdio drops the buffer then, so this flush would find
+    // nothing to fail on: keep that errno unless the flush itself gives one.
+    const int earlier = errno;
+    errno = 0;
+    std::cout.flush();
+    const bool flushed = std::fflush(stdout) == 0;
+    if (std::cout && flushed && !std::ferror(stdout))
+        return true;
+    g_stdout_errno = errno != 0 ? errno : earlier != 0 ? earlier : EIO;
+    return false;
+}
+
 int main(std::string_view name, int argc, char** argv, CLI::App& app,
-         const std::function<int()>& run, int internal_status) {
+         const std::function<int()>& run, int internal_status, int output_status) {
     g_program = std::string(name);
+    g_stdout_errno = 0;
+    // Records lost on the way out are a failure even when the run went well:
+    // a monitoring system or a log would otherwise see nothing and no error.
+    auto finish = [&](int status) {
+        if (flush_stdout())
+            return status;
+        error(std::string("cannot write to standard output: ") + std::strerror(g_stdout_errno));
+        return output_status;
+    };
     try {
         try {
             app.parse(argc, argv);
         } catch (const CLI::CallForHelp& e) {
-            return app.exit(e); // prints help on stdout, 0
+            return finish(app.exit(e)); // prints help on stdout, 0
         } catch (const CLI::CallForAllHelp& e) {
-            return app.exit(e);
+            return finish(app.exit(e));
         } catch (const CLI::CallForVersion& e) {
-            return app.exit(e);
+            return finish(app.exit(e));
         } catch (const CLI::ParseError& e) {
             // Never CLI11_PARSE: its exit codes are not ours.
             error(std::string(e.what()) + " (see " + g_program + " --help)");
             return exit_status::usage;
         }
-        return run();
+        return finish(run());
     } catch (const Error& e) {
         error(e.what());
         return e.status();

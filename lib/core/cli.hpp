@@ -24,8 +24,16 @@ void add_common_options(CLI::App& app);
 // Parses argv and calls `run`, returning its exit status. Maps a CLI11 parse
 // error to 64 (help and --version print to stdout and return 0), an Error to
 // its status, and anything else to `internal_status` ("internal error: …").
+// Flushes standard output at the end: if anything written to it was lost
+// (flush_stdout), says so and returns `output_status` whatever the run returned.
 int main(std::string_view name, int argc, char** argv, CLI::App& app,
-         const std::function<int()>& run, int internal_status);
+         const std::function<int()>& run, int internal_status, int output_status);
+
+// Flushes std::cout (and C's stdout) now. Returns false once standard output has
+// failed (a full disk, /dev/full, a closed pipe), now or before; the first
+// failure's errno is kept for main's "cannot write to standard output: REASON".
+// Call it after each batch of records, so they reach the file as they are made.
+bool flush_stdout();
 
 // True when colour should be used on this file descriptor: a terminal, and
 // NO_COLOR unset or empty.

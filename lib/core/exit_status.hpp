@@ -13,6 +13,9 @@ inline constexpr int unknown = 3;       // shopcheck: could not check (own netwo
 inline constexpr int usage = 64;        // EX_USAGE: bad flags or operands
 inline constexpr int data = 65;         // EX_DATAERR: malformed input record
 inline constexpr int software = 70; // EX_SOFTWARE: internal error (programs other than shopcheck)
+// EX_IOERR: standard output could not be written, so records were lost (a full
+// disk under `>> log.jsonl`, /dev/full); shopcheck says 3 (unknown) instead.
+inline constexpr int io = 74;
 inline constexpr int tempfail = 75; // EX_TEMPFAIL: something stays queued for the next run
 inline constexpr int config = 78;   // EX_CONFIG: bad configuration
 

@@ -184,8 +184,8 @@ class EmailTest(unittest.TestCase):
             extra=extra)
         return self.box.config(text)
 
-    def announce(self, *args, stdin=None, env=None, timeout=40):
-        argv = [announce_path(), "-c", self.box.path("shop.toml"), "--state",
+    def announce(self, *args, stdin=None, env=None, timeout=40, config=None):
+        argv = [announce_path(), "-c", config or self.box.path("shop.toml"), "--state",
                 self.box.path("state.db"), "--format", "jsonl"] + list(args)
         merged = dict(self.box.env)
         merged.update(self.env)
@@ -265,6 +265,20 @@ class EmailTest(unittest.TestCase):
         again = self.announce()
         self.assertEqual(again.status, 0, str(again))
         self.assertEqual(len(smtp.messages()), 3)
+
+    def test_customer_list_of_a_config_given_by_a_relative_path(self):
+        # -c conf/shop.toml from the directory above: its customers = "customers.csv" is
+        # conf/customers.csv (relative to the config's directory once, not twice).
+        smtp = self.server("--mode", "starttls", "--cert", self.cert, "--key", self.key,
+                           "--auth", f"shop:{PASSWORD}")
+        self.write_config(smtp.port)
+        os.makedirs(self.box.path("conf"))
+        for name in ("shop.toml", "customers.csv", "templates"):
+            os.rename(self.box.path(name), self.box.path("conf", name))
+        run = self.announce(stdin=opened_record(), config=os.path.join("conf", "shop.toml"))
+        self.assertEqual(run.status, 0, str(run))
+        self.assertEqual(run.one()["result"], "sent", str(run))
+        self.assert_mailed_once(smtp, MAILED)
 
     def test_rejected_recipient_is_recorded_and_the_rest_delivered(self):
         self.box.write("customers.csv", CUSTOMERS + "rejectme@example.com,拒否,vip,yes,\r\n"

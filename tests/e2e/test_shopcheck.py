@@ -655,6 +655,11 @@ PROM_SAMPLE = re.compile(
 PROM_COMMENT = re.compile(
     rf"^# (?:HELP {PROM_METRIC} .*|TYPE {PROM_METRIC} (?:counter|gauge|histogram|summary|untyped))$")
 NAGIOS_NUM = r"-?\d+(?:\.\d+)?"
+# One perfdata item: 'label'=value[UOM];warn;crit;min;max, ranges as monitoring-plugins'.
+NAGIOS_RANGE = r"@?(?:~|-?\d+(?:\.\d+)?)?(?::(?:-?\d+(?:\.\d+)?)?)?"
+NAGIOS_PERF_ITEM = re.compile(
+    rf"^'(?:[^'=]|'')+'={NAGIOS_NUM}(?:s|ms|us|%|B|KB|MB|TB|c)?"
+    rf"(?:;{NAGIOS_RANGE}(?:;{NAGIOS_RANGE}(?:;(?:{NAGIOS_NUM})?(?:;(?:{NAGIOS_NUM})?)?)?)?)?$")
 NAGIOS_PERF = re.compile(
     rf"^\s*(?:'[^'=]+'={NAGIOS_NUM}[a-zA-Z%]*(?:;(?:{NAGIOS_NUM})?){{0,4}}\s*)+$")
 
@@ -714,6 +719,44 @@ class Formats(E2E):
                           "--format", "nagios")
         self.assertExit(ok, 0)
         self.assertTrue(ok.stdout.startswith("SHOPCHECK OK - "), ok)
+
+    def example_config(self):
+        """share/examples/shop.toml with its URLs on the fixture: the product page lacks
+        both words of its expect_regex "(カートに入れる|在庫切れ)"."""
+        path = os.path.join(helpers.SOURCE, "share", "examples", "shop.toml")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r"^canary = .*$", f'canary = ["{FX.url("/ok")}"]', text, flags=re.M)
+        text = text.replace("https://shop.example.jp/products/green-tea-100g", FX.url("/plain"))
+        text = text.replace("https://status.example-cart.com/api/v2/summary.json",
+                            FX.url("/statuspage/none/summary.json"))
+        text = text.replace("https://www.example-cart.com/news/feed.xml",
+                            FX.url("/rss/ongoing"))
+        text = re.sub(r'"https://[^"]*"', f'"{FX.url("/ok")}"', text)
+        self.assertIn('expect_regex = "(カートに入れる|在庫切れ)"', text)
+        return self.box.config(text)
+
+    def test_nagios_output_parses_the_way_nagios_reads_it(self):
+        r = self.box.run("-c", self.example_config(), "--no-state", "--format", "nagios")
+        self.assertIn(r.status, (1, 2), r)
+        first, *long_output = r.stdout.splitlines()
+        # Nagios: the text ends at the first '|', perfdata follows; a '|' in the long
+        # output would start perfdata there too.
+        text, _, perf = first.partition("|")
+        self.assertTrue(text.startswith("SHOPCHECK CRITICAL - ") or
+                        text.startswith("SHOPCHECK WARNING - "), r)
+        self.assertIn("own/product down (pattern '(カートに入れる¦在庫切れ)' not found)", text, r)
+        self.assertNotIn("|", perf, r)
+        items = perf.split()
+        self.assertTrue(items, r)
+        for item in items:
+            self.assertRegex(item, NAGIOS_PERF_ITEM, r)
+        labels = [item.split("=", 1)[0] for item in items]
+        self.assertIn("'own/product_time'", labels, r)
+        for line in long_output:
+            self.assertNotIn("|", line, r)
+        self.assertIn("own/product: down - pattern '(カートに入れる¦在庫切れ)' not found",
+                      long_output, r)
 
     def test_prometheus(self):
         state = self.box.path("state.db")
@@ -787,7 +830,7 @@ class Streams(E2E):
             self.assertEqual(len(r.records("check")), 3, r)
         self.assertEqual(plain.stderr, "", plain)
         self.assertIn("config: " + cfg, v.stderr, v)
-        self.assertIn("3 checks of 1 channels", v.stderr, v)
+        self.assertIn("3 checks of 1 channel,", v.stderr, v)
         self.assertIn("state: " + self.box.path("b.db"), v.stderr, v)
         self.assertNotIn("own/cart:", v.stderr, v)
         self.assertRegex(vv.stderr, r"own/cart: up \(this probe down\) HTTP 500 dns [0-9.]+s", vv)

@@ -91,13 +91,59 @@ TEST_CASE("check output: nagios status line, perfdata with thresholds, details")
                   "incident own-20260604T0300 opened (major)\n");
     RunOutcome ok;
     ok.results = {result("top", State::up, State::up, 200, 0.1)};
-    CHECK(render(CheckFormat::nagios, ok).rfind("SHOPCHECK OK - 1 checks up |", 0) == 0);
+    CHECK(render(CheckFormat::nagios, ok).rfind("SHOPCHECK OK - 1 check up |", 0) == 0);
     RunOutcome down;
     down.network_down = true;
     down.network_detail = "every canary failed";
     down.exit_status = 3;
     CHECK(render(CheckFormat::nagios, down) ==
           "SHOPCHECK UNKNOWN - could not check: every canary failed\n");
+}
+
+TEST_CASE("check output: nagios counts checks in the singular and the plural") {
+    RunOutcome two;
+    two.results = {result("top", State::up, State::up, 200, 0.1),
+                   result("cart", State::up, State::up, 200, 0.1)};
+    CHECK(render(CheckFormat::nagios, two).rfind("SHOPCHECK OK - 2 checks up |", 0) == 0);
+    RunOutcome one_down;
+    one_down.results = {result("cart", State::down, State::down, 500, 0.1, "HTTP 500")};
+    one_down.exit_status = 2;
+    CHECK(render(CheckFormat::nagios, one_down)
+              .rfind("SHOPCHECK CRITICAL - 1 of 1 check not up: own/cart down (HTTP 500) |", 0) ==
+          0);
+}
+
+TEST_CASE("check output: nagios has no '|' but the one before the perfdata") {
+    // Nagios ends the text at the first '|' and has no escape for it.
+    RunOutcome o;
+    o.results = {result("cart", State::down, State::down, 200, 0.1,
+                        "pattern '(カートに入れる|在庫切れ)' not found")};
+    o.exit_status = 2;
+    CHECK(render(CheckFormat::nagios, o) ==
+          "SHOPCHECK CRITICAL - 1 of 1 check not up: own/cart down (pattern "
+          "'(カートに入れる¦在庫切れ)' not found) | 'own/cart_time'=0.100s;;;0;\n"
+          "own/cart: down - pattern '(カートに入れる¦在庫切れ)' not found\n");
+}
+
+TEST_CASE("check output: days left of a certificate, floored, the same in text and perfdata") {
+    CheckResult up = result("tls", State::up, State::up, 0, 0.1);
+    up.kind = "tls";
+    up.tls_days_left = 29.6;
+    CheckResult soon = result("cert", State::degraded, State::degraded, 0, 0.1,
+                              "certificate expires in 1 day (2026-06-05T17:24:00Z)");
+    soon.kind = "tls";
+    soon.tls_days_left = 1.9;
+    RunOutcome o;
+    o.results = {up, soon};
+    o.exit_status = 1;
+    const std::string text = render(CheckFormat::text, o);
+    CHECK(text.find("certificate valid 29 more days\n") != std::string::npos);
+    const std::string nagios = render(CheckFormat::nagios, o);
+    CHECK(nagios.find(" 'own/tls_days_left'=29;14:;3:;; 'own/cert_days_left'=1;14:;3:;;\n") !=
+          std::string::npos);
+    CHECK(nagios.find("own/cert: degraded - certificate expires in 1 day (") != std::string::npos);
+    o.results[0].tls_days_left = 1.2;
+    CHECK(render(CheckFormat::text, o).find("certificate valid 1 more day\n") != std::string::npos);
 }
 
 TEST_CASE("check output: prometheus families, escaped labels, open incidents") {
@@ -117,6 +163,7 @@ TEST_CASE("check output: prometheus families, escaped labels, open incidents") {
 
 TEST_CASE("check output: -v says what the run did") {
     const auto lines = describe_run(cart_down(), 1);
+    CHECK(lines.at(0) == "2 checks of 1 channel, slowest 0.500s");
     CHECK(std::find(lines.begin(), lines.end(), "incident own-20260604T0300 opened") !=
           lines.end());
 }

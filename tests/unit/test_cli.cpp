@@ -38,7 +38,8 @@ Outcome call(std::vector<std::string> args, const std::function<int()>& run) {
     auto* old_out = std::cout.rdbuf(out.rdbuf());
     auto* old_err = std::cerr.rdbuf(err.rdbuf());
     Outcome o;
-    o.status = cli::main("shoptest", static_cast<int>(argv.size()), argv.data(), app, run, 70);
+    o.status = cli::main("shoptest", static_cast<int>(argv.size()), argv.data(), app, run, 70,
+                         exit_status::io);
     std::cout.rdbuf(old_out);
     std::cerr.rdbuf(old_err);
     o.out = out.str();
@@ -68,6 +69,35 @@ TEST_CASE("cli: --help and --version print to stdout and exit 0") {
     const Outcome version = call({"--version"}, fine);
     CHECK(version.status == 0);
     CHECK(version.out.find("shoptest (shopkit) ") == 0);
+}
+
+TEST_CASE("cli: output that cannot be written is the output status, whatever the run said") {
+    // A stream buffer that takes nothing, as a full disk.
+    struct Full : std::streambuf {
+        int overflow(int) override { return traits_type::eof(); }
+        std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+    } full;
+    CLI::App app{"a test program", "shoptest"};
+    cli::add_common_options(app);
+    std::vector<char*> argv{const_cast<char*>("shoptest")};
+    std::ostringstream err;
+    auto* old_out = std::cout.rdbuf(&full);
+    auto* old_err = std::cerr.rdbuf(err.rdbuf());
+    const int status = cli::main(
+        "shoptest", 1, argv.data(), app,
+        [] {
+            std::cout << "a record\n";
+            CHECK_FALSE(cli::flush_stdout());
+            return 2;
+        },
+        70, exit_status::io);
+    std::cout.rdbuf(old_out);
+    std::cerr.rdbuf(old_err);
+    std::cout.clear();
+    CHECK(status == exit_status::io);
+    CHECK(err.str().rfind("shoptest: error: cannot write to standard output: ", 0) == 0);
+    // The next run starts afresh.
+    CHECK(call({}, fine).status == 0);
 }
 
 TEST_CASE("cli: an Error becomes its own exit status, anything else the internal one") {

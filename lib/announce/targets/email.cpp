@@ -247,14 +247,9 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
     }
 
     if (auto path = param("customers")) {
-        // Relative to the config file's directory, like every path in it.
-        std::filesystem::path p = *path;
-        if (path->starts_with("~/")) {
-            if (const char* home = std::getenv("HOME"))
-                p = std::filesystem::path(home) / path->substr(2);
-        } else if (p.is_relative() && env.config && !env.config->path.empty()) {
-            p = env.config->path.parent_path() / p;
-        }
+        // The config has made it relative to its own directory (and expanded "~/")
+        // already, as every path in it: taken as it is.
+        const std::filesystem::path p = *path;
         std::error_code ec;
         if (!std::filesystem::is_regular_file(p, ec))
             throw config_error(fmt::format("{}: the customer list {} does not exist or is not a "
