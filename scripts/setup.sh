@@ -11,6 +11,8 @@ packages=(
   libutf8proc-dev libhowardhinnant-date-dev
   # tests and demo: Debian's own python3 runs the loopback servers; openssl makes test certificates
   python3 openssl mandoc sqlite3 curl ca-certificates tzdata clang-format
+  # the Debian package test: cpack's dpkg-shlibdeps, and logrotate to try the shipped snippet
+  dpkg-dev logrotate
   # e-mail tests: a real SMTP server on loopback; status page test: a real browser
   # and fonts to draw Japanese in its screenshot
   python3-aiosmtpd chromium fonts-noto-cjk

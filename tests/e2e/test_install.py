@@ -1,5 +1,5 @@
 """The README's install line: `ninja -C build install` puts the programs, the man
-pages, the templates and the examples where GNUInstallDirs says. Installed into
+pages, the templates and the examples (in the doc directory) where GNUInstallDirs says. Installed into
 a DESTDIR, so nothing outside a temporary directory is touched."""
 
 import glob
@@ -41,7 +41,7 @@ class Install(unittest.TestCase):
                                                            "*", "*")))
         self.assertTrue(shipped)
         self.assertEqual(installed, shipped)
-        self.assertTrue(os.path.isfile(os.path.join(root, "share", "shopkit", "examples",
+        self.assertTrue(os.path.isfile(os.path.join(root, "share", "doc", "shopkit", "examples",
                                                     "shop.toml")))
 
 
