@@ -397,5 +397,5 @@ int main(int argc, char** argv) {
                 std::cout << fmt::format("{} {}\n", table, count_rows(db, table));
             return 0;
         },
-        1);
+        1, 1);
 }
