@@ -196,15 +196,9 @@ std::optional<TimePoint> counted_from(HistoryStore& history, const std::vector<D
     // that began inside its first day costs a look at that day's probes.
     if (day_from == period.from && first->buckets.counted() >= length(day_from, day_to))
         return std::nullopt;
-    TimePoint from = day_from;
-    const auto probes = history.probes(key, day_from, day_to);
-    if (!probes.empty()) {
-        // probes() leads with the probe before the day, if any: then the check
-        // was there before, and the day's counted time started with the period.
-        if (probes.front().time < period.from)
-            return std::nullopt;
-        from = probes.front().time;
-    }
+    // Time before a check's first probe is not counted, so it began that day:
+    // at its first probe (the day's start when those probes are pruned).
+    const TimePoint from = history.first_probe(key, day_from, day_to).value_or(day_from);
     return from > period.from ? std::optional<TimePoint>(from) : std::nullopt;
 }
 

@@ -25,6 +25,9 @@ constexpr const char* sql_probe_before =
 constexpr const char* sql_streak =
     "SELECT time, raw_state FROM check_history"
     " WHERE time >= ? AND time <= ? AND channel = ? AND check_id = ? ORDER BY time DESC, id DESC";
+constexpr const char* sql_first =
+    "SELECT time FROM check_history"
+    " WHERE time >= ? AND time < ? AND channel = ? AND check_id = ? ORDER BY time, id LIMIT 1";
 constexpr const char* sql_known_checks =
     "SELECT channel, check_id FROM check_state ORDER BY channel, check_id";
 constexpr const char* sql_since = "SELECT time, channel, check_id, raw_state, state"
@@ -75,6 +78,8 @@ class SqliteHistoryStore final : public HistoryStore {
     std::optional<HistoryProbe> probe_before(const CheckKey& key, const std::string& from);
     std::optional<TimePoint> passing_since(const CheckKey& key, TimePoint from,
                                            TimePoint to) override;
+    std::optional<TimePoint> first_probe(const CheckKey& key, TimePoint from,
+                                         TimePoint to) override;
     void add_day(const char* sql, const DailyRow& row, bool with_check);
     std::vector<DailyRow> days(const char* sql, const std::string& first, const std::string& last);
 
@@ -151,6 +156,21 @@ std::optional<TimePoint> SqliteHistoryStore::passing_since(const CheckKey& key, 
     }
     // No failing probe left in the span: the streak may have begun before it,
     // or its start was pruned.
+    return std::nullopt;
+}
+
+std::optional<TimePoint> SqliteHistoryStore::first_probe(const CheckKey& key, TimePoint from,
+                                                         TimePoint to) {
+    db_.flush_buffers();
+    const std::string from_text = format_utc(from);
+    const std::string to_text = format_utc(to);
+    Use q(db_.prepared(sql_first));
+    db_.bind(q.get(), 1, from_text);
+    db_.bind(q.get(), 2, to_text);
+    db_.bind(q.get(), 3, key.first);
+    db_.bind(q.get(), 4, key.second);
+    if (db_.step(q.get(), "read history"))
+        return db_.column_time(q.get(), 0, "check_history");
     return std::nullopt;
 }
 

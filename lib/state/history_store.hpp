@@ -56,6 +56,10 @@ class HistoryStore {
     // Walks back from `to`: reads about one streak's rows, not the span's.
     virtual std::optional<TimePoint> passing_since(const CheckKey& key, TimePoint from,
                                                    TimePoint to) = 0;
+    // The time of check `key`'s first probe in [from, to), if any. Walks the
+    // time index forward from `from` and stops at it.
+    virtual std::optional<TimePoint> first_probe(const CheckKey& key, TimePoint from,
+                                                 TimePoint to) = 0;
     // The latest probe of each check at or after `since` (ties: the later
     // inserted). Reads every row since `since`: keep it recent.
     virtual std::map<CheckKey, HistoryProbe> latest_probes(TimePoint since) = 0;

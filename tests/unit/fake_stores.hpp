@@ -105,6 +105,13 @@ class MemoryState : public Transactional,
         }
         return failed ? first_pass : std::nullopt;
     }
+    std::optional<TimePoint> first_probe(const CheckKey& key, TimePoint from,
+                                         TimePoint to) override {
+        for (const auto& p : probes(key, from, to))
+            if (p.time >= from)
+                return p.time;
+        return std::nullopt;
+    }
     std::map<CheckKey, HistoryProbe> latest_probes(TimePoint since) override {
         std::map<CheckKey, HistoryProbe> out;
         for (const auto& r : history) {
