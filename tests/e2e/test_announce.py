@@ -313,6 +313,17 @@ url_env = "HOOK_{i}"
         self.assertEqual(res.stdout.splitlines()[:4], lines.splitlines())
         self.assertEqual(len(self.rec.got()), 1, "the good record was not announced")
 
+    def test_number_beyond_a_double_is_one_bad_line(self):
+        self.config(customers=False)
+        lines = (incident("opened", since=-90) + "\n"
+                 '{"v":1,"type":"note","x":1e400}\n'
+                 + incident("resolved", since=-90, until=0) + "\n")
+        res = self.announce(stdin=lines)
+        self.assertEqual(res.status, 65, res)
+        self.assertIn("<stdin>:2: ", res.stderr)
+        self.assertEqual(res.stdout.splitlines()[:3], lines.splitlines())
+        self.assertEqual([r["body"]["event"] for r in self.rec.got()], ["opened", "resolved"], res)
+
     def test_missing_secret_is_a_clear_failure(self):
         self.config(customers=False)
         del self.env["HOOK_STAFF"]
