@@ -218,6 +218,23 @@ url_env = "HOOK_{i}"
         self.assertEqual(len(got), 2)
         self.assertEqual(got[0]["headers"]["idempotency-key"], got[1]["headers"]["idempotency-key"])
 
+    def test_a_year_of_retry_after_is_cut_to_24_hours(self):
+        self.config(customers=False)
+        self.rec.script(f"/staff/{TOKEN}", (429, {"Retry-After": "99999999999"}, "slow down"))
+        before = datetime.datetime.now(datetime.timezone.utc)
+        res = self.announce(stdin=incident("opened") + "\n")
+        self.assertEqual(res.status, 75, res)
+        self.assertEqual(self.results(res), [("staff-chat", "opened", "retry")], res)
+        db = sqlite3.connect(self.sb.path("state.db"))
+        try:
+            ((when,),) = db.execute("SELECT next_attempt FROM outbox").fetchall()
+        finally:
+            db.close()
+        next_attempt = datetime.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        self.assertGreater(next_attempt, before + datetime.timedelta(hours=23), when)
+        self.assertLessEqual(next_attempt,
+                             before + datetime.timedelta(hours=24, seconds=res.elapsed + 1), when)
+
     def test_dry_run_shows_and_sends_nothing(self):
         self.config()
         res = self.announce("--dry-run", stdin=incident("opened", since=-1200) + "\n")

@@ -191,11 +191,8 @@ class BlueskyTarget final : public HttpTarget {
         if (auto h = response.header("ratelimit-reset")) {
             long long epoch = 0;
             const auto* end = h->data() + h->size();
-            if (std::from_chars(h->data(), end, epoch).ptr == end && epoch > 0) {
-                const auto d =
-                    std::chrono::duration_cast<Millis>(TimePoint(std::chrono::seconds(epoch)) - t);
-                return d.count() > 0 ? d : Millis{0};
-            }
+            if (std::from_chars(h->data(), end, epoch).ptr == end && epoch > 0)
+                return wait_until_epoch(epoch, t);
         }
         return std::nullopt;
     }

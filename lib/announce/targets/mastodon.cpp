@@ -33,10 +33,8 @@ std::optional<Millis> mastodon_retry_after(const HttpResponse& response, TimePoi
         if (auto wait = parse_retry_after(*h, now))
             return wait;
     if (auto h = response.header("x-ratelimit-reset")) {
-        if (auto reset = parse_rfc3339(*h)) {
-            const auto d = std::chrono::duration_cast<Millis>(*reset - now);
-            return d.count() > 0 ? d : Millis{0};
-        }
+        if (auto reset = parse_rfc3339(*h))
+            return wait_until(*reset, now);
     }
     return std::nullopt;
 }

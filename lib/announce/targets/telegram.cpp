@@ -97,7 +97,7 @@ class TelegramTarget final : public HttpTarget {
         if (params.contains("retry_after") && params["retry_after"].is_number()) {
             const double s = params["retry_after"].get<double>();
             if (s >= 0 && s < 86400.0 * 30)
-                result.retry_after = Millis{static_cast<Millis::rep>(s * 1000.0)};
+                result.retry_after = cap_server_wait(Millis{static_cast<Millis::rep>(s * 1000.0)});
         }
         if (params.contains("migrate_to_chat_id")) {
             result.outcome = SendResult::Outcome::failed;
