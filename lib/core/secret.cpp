@@ -1,8 +1,12 @@
 #include "lib/core/secret.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/core/text.hpp"
+
+#include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -97,25 +101,61 @@ void remember_one(const std::string& value) {
         known.push_back(value);
 }
 
-std::string remember(std::string value) {
+// As a JSON string holds it: PHP's json_encode and others write "/" as "\/"
+// (LINE's tokens have slashes), and every encoder escapes '"', '\' and controls.
+std::string json_escaped(std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '/' || c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out += fmt::format("\\u{:04x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// As a query or form value holds it: every byte but RFC 3986's unreserved ones.
+std::string percent_encoded(std::string_view value, bool upper) {
+    std::string out;
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_' || c == '~')
+            out += c;
+        else
+            out += upper ? fmt::format("%{:02X}", u) : fmt::format("%{:02x}", u);
+    }
+    return out;
+}
+
+// The value and the forms an API may echo it in, so none of them leaks whole.
+void remember_forms(const std::string& value) {
     remember_one(value);
+    remember_one(json_escaped(value));
+    remember_one(percent_encoded(value, true));
+    remember_one(percent_encoded(value, false));
+}
+
+std::string remember(std::string value) {
+    remember_forms(value);
     // A webhook URL is a credential as a whole and in its parts: a server that
-    // echoes only its path, or the token in it, must not reveal it either.
+    // echoes only its path, or one segment of it, must not reveal it either. A
+    // token need not hold a digit, so every segment after the host counts.
     for (const std::string_view scheme : {"https://", "http://"}) {
         if (!value.starts_with(scheme))
             continue;
-        const auto slash = value.find('/', scheme.size());
+        const auto slash = value.find_first_of("/?#", scheme.size());
         if (slash == std::string::npos)
             break;
-        remember_one(value.substr(slash));
+        remember_forms(value.substr(slash));
         std::size_t start = slash + 1;
         while (start < value.size()) {
             const auto end = value.find_first_of("/?&=#", start);
-            const std::string part =
-                value.substr(start, end == std::string::npos ? end : end - start);
-            // Tokens and ids have digits; words such as "services" or "webhooks" stay readable.
-            if (part.size() >= 8 && part.find_first_of("0123456789") != std::string::npos)
-                remember_one(part);
+            remember_forms(value.substr(start, end == std::string::npos ? end : end - start));
             if (end == std::string::npos)
                 break;
             start = end + 1;
@@ -157,6 +197,14 @@ std::string redact(std::string text) {
     for (const auto& secret : known_secrets())
         text = redact_value(std::move(text), secret);
     return text;
+}
+
+std::string redact_prefix(std::string_view text, std::size_t max_bytes) {
+    const std::string whole = redact(std::string(text));
+    std::string out(utf8_prefix(whole, max_bytes));
+    if (out.size() < whole.size())
+        out += "…";
+    return out;
 }
 
 std::string redact_value(std::string text, std::string_view value, std::string_view mark,

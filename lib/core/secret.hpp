@@ -35,8 +35,15 @@ inline constexpr std::string_view redacted_mark = "[secret]";
 
 // `text` with every secret resolved so far in this process replaced by
 // "[secret]": applied to every error a program prints or records, so a token an
-// API echoes back, or a webhook URL in a library's message, never leaks.
+// API echoes back, or a webhook URL in a library's message, never leaks. Each
+// secret is also matched JSON-escaped ("\/" for "/") and percent-encoded, and
+// a URL's path, query and every segment of them after the host on their own.
 std::string redact(std::string text);
+
+// redact(text) cut to at most `max_bytes` bytes, never inside a UTF-8
+// character, "…" appended when cut. Redacted before the cut, so a secret the cut
+// would split leaves no prefix: the one way an answer's text is shortened.
+std::string redact_prefix(std::string_view text, std::size_t max_bytes);
 
 // `text` with every occurrence of `value` replaced by `mark`, scanning on after
 // each replacement; unchanged when `value` is shorter than `min_size`. The one

@@ -235,6 +235,45 @@ url_env = "HOOK_{i}"
         self.assertLessEqual(next_attempt,
                              before + datetime.timedelta(hours=24, seconds=res.elapsed + 1), when)
 
+    def test_a_secret_echoed_escaped_or_across_the_cut_leaves_no_prefix(self):
+        # A LINE token has slashes, which PHP-style JSON writes as "\/".
+        line_token = "Ltok9a8b7c6d5e4f/GHIJ+klmn/opqrSTUV1234="
+        escaped = line_token.replace("/", "\\/")
+        hook_path = f"/staff/{TOKEN}"
+
+        def across_the_cut(text, at):
+            # Whole once, then from byte `at` of the body: the 200-byte cut splits it.
+            head = '{"error":"bad request","echo":"' + text + '","detail":"'
+            return head + "p" * (at - len(head)) + text + '"}'
+        self.rec.script("/line/v2/bot/message/push", (400, {}, across_the_cut(escaped, 185)))
+        self.rec.script(hook_path,
+                        (400, {}, across_the_cut(hook_path.replace("/", "\\/"), 180)))
+        self.env["LINE_TOKEN"] = line_token
+        self.config(customers=False, extra_targets=f"""
+[[target]]
+id = "line-staff"
+kind = "line"
+audience = "staff"
+to = "Ustaff0001"
+api_base = "{self.rec.url("/line")}"
+token_env = "LINE_TOKEN"
+""")
+        res = self.announce("-vv", stdin=incident("opened") + "\n")
+        self.assertEqual(sorted(r["result"] for r in res.records("announcement")),
+                         ["failed", "failed"], res)
+        self.assertEqual(len(self.rec.got()), 2)
+        db = sqlite3.connect(self.sb.path("state.db"))
+        try:
+            errors = " ".join(e or "" for (e,) in db.execute("SELECT error FROM outbox"))
+        finally:
+            db.close()
+        self.assertIn("[secret]", errors)
+        for secret in (line_token, escaped, TOKEN):
+            for n in range(8, len(secret) + 1):
+                for where, text in (("stdout", res.stdout), ("stderr", res.stderr),
+                                    ("outbox.error", errors)):
+                    self.assertNotIn(secret[:n], text, f"{where} leaks {secret[:n]!r}\n{res}")
+
     def test_dry_run_shows_and_sends_nothing(self):
         self.config()
         res = self.announce("--dry-run", stdin=incident("opened", since=-1200) + "\n")

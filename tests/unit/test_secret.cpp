@@ -129,8 +129,61 @@ TEST_CASE("secret: every resolved secret, and each part of a secret URL, is reda
     CHECK(redact("no route for /services/T0001/B0002/XyZsecretPart99?key=abcdefgh12345") ==
           "no route for [secret]");
     CHECK(redact("token XyZsecretPart99 and abcdefgh12345") == "token [secret] and [secret]");
-    CHECK(redact("hooks.example.com is fine, services too") ==
-          "hooks.example.com is fine, services too");
+    // The host is no secret; every path segment is (a token need not hold a digit).
+    CHECK(redact("hooks.example.com is fine") == "hooks.example.com is fine");
+    CHECK(redact("services") == "[secret]");
+}
+
+namespace {
+
+// True when `text` holds `secret`'s first `n` bytes or more (n <= secret.size()).
+bool holds_prefix(const std::string& text, const std::string& secret, std::size_t n) {
+    for (std::size_t len = n; len <= secret.size(); ++len)
+        if (text.find(secret.substr(0, len)) != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("secret: a secret is redacted JSON-escaped and percent-encoded too") {
+    const std::string token = "lineTok/ABC+def=ghi/JKLmn0p=";
+    shopkit::remember_secret(token);
+    CHECK(redact("{\"message\":\"lineTok\\/ABC+def=ghi\\/JKLmn0p=\"}") ==
+          "{\"message\":\"[secret]\"}");
+    CHECK(redact("token=lineTok%2FABC%2Bdef%3Dghi%2FJKLmn0p%3D&x=1") == "token=[secret]&x=1");
+    CHECK(redact("token=lineTok%2fABC%2bdef%3dghi%2fJKLmn0p%3d") == "token=[secret]");
+    CHECK(redact("plain " + token) == "plain [secret]");
+}
+
+TEST_CASE("secret: every path segment of a secret URL, without digits too, escaped too") {
+    shopkit::remember_secret("https://hooks.example.net/hookpath/abcdefghijkl/mnopqrstuvwx");
+    CHECK(redact("unknown token mnopqrstuvwx") == "unknown token [secret]");
+    CHECK(redact("id abcdefghijkl") == "id [secret]");
+    CHECK(redact("{\"path\":\"\\/hookpath\\/abcdefghijkl\\/mnopqrstuvwx\"}") ==
+          "{\"path\":\"[secret]\"}");
+    CHECK(redact("https:\\/\\/hooks.example.net\\/hookpath\\/abcdefghijkl\\/mnopqrstuvwx") ==
+          "[secret]");
+    CHECK(redact("hooks.example.net answered") == "hooks.example.net answered");
+}
+
+TEST_CASE("secret: redact_prefix redacts before it cuts") {
+    const std::string token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+    shopkit::remember_secret(token);
+    for (std::size_t at = 170; at < 205; ++at) {
+        const std::string text = std::string(at, 'x') + token + " and more";
+        const std::string cut = shopkit::redact_prefix(text, 200);
+        CHECK_FALSE(holds_prefix(cut, token, 4));
+        CHECK(cut.size() <= 200 + std::string("…").size());
+        // Cut only when what is left after redaction is still too long.
+        if (redact(text).size() > 200)
+            CHECK(cut.ends_with("…"));
+        else
+            CHECK(cut == redact(text));
+    }
+    CHECK(shopkit::redact_prefix("short " + token, 200) == "short [secret]");
+    CHECK(shopkit::redact_prefix(std::string(199, 'a') + "障害", 200) ==
+          std::string(199, 'a') + "…");
 }
 
 TEST_CASE("redact_value replaces every long-enough occurrence", "[secret]") {

@@ -16,6 +16,7 @@
 
 #include "lib/announce/text_limits.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/secret.hpp"
 
 #include <fmt/format.h>
 
@@ -90,7 +91,7 @@ class MastodonTarget final : public HttpTarget {
             const auto j = nlohmann::json::parse(response.body, nullptr, false);
             if (j.is_object() && j.contains("error") && j["error"].is_string())
                 result.error = fmt::format("Mastodon answered HTTP {}: {}", response.status,
-                                           j["error"].get<std::string>().substr(0, 200));
+                                           redact_prefix(j["error"].get<std::string>(), 200));
         }
         result.error = mask_secrets(result.error, {token});
         return result;

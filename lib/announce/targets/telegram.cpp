@@ -16,6 +16,7 @@
 
 #include "lib/announce/text_limits.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/secret.hpp"
 
 #include <fmt/format.h>
 
@@ -93,7 +94,7 @@ class TelegramTarget final : public HttpTarget {
                                 : nlohmann::json::object();
         std::string description;
         if (j.contains("description") && j["description"].is_string())
-            description = j["description"].get<std::string>().substr(0, 200);
+            description = redact_prefix(j["description"].get<std::string>(), 200);
         if (params.contains("retry_after") && params["retry_after"].is_number()) {
             const double s = params["retry_after"].get<double>();
             if (s >= 0 && s < 86400.0 * 30)
