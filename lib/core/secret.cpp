@@ -42,24 +42,49 @@ class Fd {
     int fd_;
 };
 
+// "shop.toml:20:1: token_file PATH": where the file is named, and by which key.
+std::string file_prefix(const SecretRef& ref) {
+    return prefix(ref) + (ref.key.empty() ? "" : ref.key + " ") + ref.name;
+}
+
+std::string file_kind(mode_t mode) {
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "something else";
+}
+
 std::string read_secret_file(const SecretRef& ref) {
     const std::string& path = ref.name;
-    // The mode is checked on the open descriptor, not the path, so the file cannot
-    // be swapped between the check and the read.
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0)
-        throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
-                           std::strerror(errno));
+    const std::string at = file_prefix(ref);
+    // O_NONBLOCK: a FIFO would block the open until a writer came, a hung cron
+    // job; O_NOFOLLOW: a link could point anywhere. The checks run on the open
+    // descriptor, not the path, so the file cannot be swapped between check and read.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY));
+    if (fd.get() < 0) {
+        if (errno == ELOOP)
+            throw config_error(at + " is a symbolic link: name the file itself");
+        throw config_error(prefix(ref) + (ref.key.empty() ? "" : ref.key + ": ") +
+                           "cannot read secret file " + path + ": " + std::strerror(errno));
+    }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
-        throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
-                           std::strerror(errno));
+        throw config_error(at + ": cannot read secret file: " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
-        throw config_error(prefix(ref) + "secret file " + path + " is not a regular file");
+        throw config_error(at + " is " + file_kind(st.st_mode) +
+                           ", not a regular file: a secret file must be a plain file (mode 600)");
+    if (st.st_uid != ::geteuid())
+        throw config_error(at + " is owned by uid " + std::to_string(st.st_uid) +
+                           ", not by this user (uid " + std::to_string(::geteuid()) +
+                           "): chown it to the user that runs shopkit");
     if ((st.st_mode & 077) != 0) {
         const char* what = (st.st_mode & 044) != 0 ? "readable" : "writable";
-        throw config_error(prefix(ref) + path + " is " + what + " by group or others: chmod 600 " +
-                           path);
+        throw config_error(at + " is " + what + " by group or others: chmod 600 " + path);
     }
 
     std::string content;
@@ -82,7 +107,7 @@ std::string read_secret_file(const SecretRef& ref) {
     else if (content.ends_with('\n'))
         content.pop_back();
     if (content.empty())
-        throw config_error(prefix(ref) + "secret file " + path + " is empty");
+        throw config_error(at + " is empty");
     return content;
 }
 

@@ -13,14 +13,16 @@ struct SecretRef {
     Source source = Source::none;
     std::string name;  // the variable's name, or the file's path
     std::string where; // "shop.toml:12:3", for messages
+    std::string key;   // the key that named it ("token_file"), for messages; may be empty
 
     bool empty() const noexcept { return source == Source::none; }
 };
 
 // Returns the secret's value (a file's content without its trailing newline).
-// Throws config_error naming the variable or file (never the value) when the
-// variable is unset or empty, the file is missing, or the file is readable or
-// writable by group or others.
+// Throws config_error "WHERE: KEY PATH …" naming the variable or file (never the
+// value) when the variable is unset or empty, or the file is missing, empty, a
+// symbolic link, not a regular file (a FIFO never blocks), not owned by the
+// effective user, or open to group or others (mode 0600 or stricter).
 // Every value it returns is remembered for redact().
 std::string resolve_secret(const SecretRef& ref);
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using shopkit::redact;
@@ -32,11 +33,11 @@ fs::path write_file(const fs::path& path, const std::string& content, mode_t mod
 }
 
 SecretRef env_ref(const std::string& name) {
-    return SecretRef{SecretRef::Source::env, name, "shop.toml:12:3"};
+    return SecretRef{SecretRef::Source::env, name, "shop.toml:12:3", "token_env"};
 }
 
 SecretRef file_ref(const fs::path& path) {
-    return SecretRef{SecretRef::Source::file, path.string(), "shop.toml:20:1"};
+    return SecretRef{SecretRef::Source::file, path.string(), "shop.toml:20:1", ""};
 }
 
 std::string error_of(const SecretRef& ref) {
@@ -109,6 +110,41 @@ TEST_CASE("secret: a missing, empty or odd file is an error naming it") {
     CHECK_THAT(error_of(file_ref(dir.path() / "sub")), Catch::Contains("not a regular file"));
 }
 
+TEST_CASE("secret: a FIFO, a link or another's file is refused at once, named by its key") {
+    TempDir dir;
+    const auto keyed = [](const fs::path& path) {
+        return SecretRef{SecretRef::Source::file, path.string(), "shop.toml:20:1", "token_file"};
+    };
+    // A FIFO with no writer would block a plain open() for ever.
+    const fs::path fifo = dir.path() / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK(error_of(keyed(fifo)) == "shop.toml:20:1: token_file " + fifo.string() +
+                                       " is a FIFO, not a regular file: a secret file must be a "
+                                       "plain file (mode 600)");
+
+    const fs::path real = write_file(dir.path() / "real", "tok-in-the-real-file\n", 0600);
+    const fs::path link = dir.path() / "link";
+    fs::create_symlink(real, link);
+    CHECK_THAT(error_of(keyed(link)), Catch::StartsWith("shop.toml:20:1: token_file " +
+                                                        link.string() + " is a symbolic link"));
+    CHECK(resolve_secret(keyed(real)) == "tok-in-the-real-file");
+
+    write_file(real, "x", 0644);
+    CHECK_THAT(error_of(keyed(real)),
+               Catch::StartsWith("shop.toml:20:1: token_file " + real.string() +
+                                 " is readable by group or others"));
+    CHECK_THAT(error_of(keyed(dir.path() / "missing")),
+               Catch::StartsWith("shop.toml:20:1: token_file: cannot read secret file "));
+
+    // Only root can give a file away; as anyone else the test has nothing to try.
+    if (::geteuid() == 0) {
+        write_file(real, "x", 0600);
+        REQUIRE(::chown(real.c_str(), 65534, 65534) == 0);
+        CHECK_THAT(error_of(keyed(real)),
+                   Catch::Contains(" is owned by uid 65534, not by this user"));
+    }
+}
+
 TEST_CASE("secret: nothing configured is an error") {
     CHECK(SecretRef{}.empty());
     CHECK_THAT(error_of(SecretRef{}), Catch::Contains("no secret given"));
@@ -120,8 +156,8 @@ TEST_CASE("secret: every resolved secret, and each part of a secret URL, is reda
                                   std::string("https://hooks.example.com/services/T0001/B0002/"
                                               "XyZsecretPart99?key=abcdefgh12345"));
     CHECK(redact("nothing known yet: tok-1234567890") == "nothing known yet: tok-1234567890");
-    resolve_secret(SecretRef{SecretRef::Source::env, "SHOPKIT_TEST_REDACT_TOKEN", "t"});
-    resolve_secret(SecretRef{SecretRef::Source::env, "SHOPKIT_TEST_REDACT_HOOK", "t"});
+    resolve_secret(SecretRef{SecretRef::Source::env, "SHOPKIT_TEST_REDACT_TOKEN", "t", ""});
+    resolve_secret(SecretRef{SecretRef::Source::env, "SHOPKIT_TEST_REDACT_HOOK", "t", ""});
     CHECK(redact("Bearer tok-1234567890 twice tok-1234567890") == "Bearer [secret] twice [secret]");
     const std::string hook_url =
         "https://hooks.example.com/services/T0001/B0002/XyZsecretPart99?key=abcdefgh12345";
