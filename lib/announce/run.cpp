@@ -404,6 +404,9 @@ struct Run {
             break;
         case SendResult::Outcome::retry:
             row.state = OutboxState::pending;
+            // Whatever a target made of the server's answer, no wait beyond the cap.
+            if (result.retry_after)
+                result.retry_after = cap_server_wait(*result.retry_after);
             row.next_attempt = next_attempt_after(row.attempts, result.retry_after, done);
             label = "retry";
             worse(exit_status::tempfail);

@@ -117,13 +117,11 @@ std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv&
 
 namespace {
 
-// One line of at most `max` bytes, never ending inside a UTF-8 character.
+// One line of at most `max` bytes (and "…"), redacted before it is cut.
 std::string one_line(std::string_view s, std::size_t max) {
-    std::string out(utf8_prefix(s, max));
+    std::string out = redact_prefix(s, max);
     std::replace_if(
         out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
-    if (out.size() < s.size())
-        out += "…";
     return out;
 }
 
@@ -143,7 +141,7 @@ SendResult classify_http(const HttpResponse& response, TimePoint now) {
     }
     r.error = redact(fmt::format("HTTP {}", s));
     if (!response.body.empty())
-        r.error += ": " + redact(one_line(response.body, 200));
+        r.error += ": " + one_line(response.body, 200);
     if (s == 408 || s == 429 || s >= 500) {
         r.outcome = SendResult::Outcome::retry;
         if (auto ra = response.header("retry-after"))

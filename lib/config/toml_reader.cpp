@@ -474,10 +474,12 @@ SecretRef secret(const Table& t, const std::string& name) {
         ref.source = SecretRef::Source::env;
         ref.name = *env;
         ref.where = t.key_at(env_key);
+        ref.key = env_key;
     } else if (auto file = t.path(file_key)) {
         ref.source = SecretRef::Source::file;
         ref.name = file->string();
         ref.where = t.key_at(file_key);
+        ref.key = file_key;
     }
     return ref;
 }

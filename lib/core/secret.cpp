@@ -1,8 +1,12 @@
 #include "lib/core/secret.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/core/text.hpp"
+
+#include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -38,24 +42,49 @@ class Fd {
     int fd_;
 };
 
+// "shop.toml:20:1: token_file PATH": where the file is named, and by which key.
+std::string file_prefix(const SecretRef& ref) {
+    return prefix(ref) + (ref.key.empty() ? "" : ref.key + " ") + ref.name;
+}
+
+std::string file_kind(mode_t mode) {
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "something else";
+}
+
 std::string read_secret_file(const SecretRef& ref) {
     const std::string& path = ref.name;
-    // The mode is checked on the open descriptor, not the path, so the file cannot
-    // be swapped between the check and the read.
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0)
-        throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
-                           std::strerror(errno));
+    const std::string at = file_prefix(ref);
+    // O_NONBLOCK: a FIFO would block the open until a writer came, a hung cron
+    // job; O_NOFOLLOW: a link could point anywhere. The checks run on the open
+    // descriptor, not the path, so the file cannot be swapped between check and read.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY));
+    if (fd.get() < 0) {
+        if (errno == ELOOP)
+            throw config_error(at + " is a symbolic link: name the file itself");
+        throw config_error(prefix(ref) + (ref.key.empty() ? "" : ref.key + ": ") +
+                           "cannot read secret file " + path + ": " + std::strerror(errno));
+    }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
-        throw config_error(prefix(ref) + "cannot read secret file " + path + ": " +
-                           std::strerror(errno));
+        throw config_error(at + ": cannot read secret file: " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
-        throw config_error(prefix(ref) + "secret file " + path + " is not a regular file");
+        throw config_error(at + " is " + file_kind(st.st_mode) +
+                           ", not a regular file: a secret file must be a plain file (mode 600)");
+    if (st.st_uid != ::geteuid())
+        throw config_error(at + " is owned by uid " + std::to_string(st.st_uid) +
+                           ", not by this user (uid " + std::to_string(::geteuid()) +
+                           "): chown it to the user that runs shopkit");
     if ((st.st_mode & 077) != 0) {
         const char* what = (st.st_mode & 044) != 0 ? "readable" : "writable";
-        throw config_error(prefix(ref) + path + " is " + what + " by group or others: chmod 600 " +
-                           path);
+        throw config_error(at + " is " + what + " by group or others: chmod 600 " + path);
     }
 
     std::string content;
@@ -78,7 +107,7 @@ std::string read_secret_file(const SecretRef& ref) {
     else if (content.ends_with('\n'))
         content.pop_back();
     if (content.empty())
-        throw config_error(prefix(ref) + "secret file " + path + " is empty");
+        throw config_error(at + " is empty");
     return content;
 }
 
@@ -97,25 +126,61 @@ void remember_one(const std::string& value) {
         known.push_back(value);
 }
 
-std::string remember(std::string value) {
+// As a JSON string holds it: PHP's json_encode and others write "/" as "\/"
+// (LINE's tokens have slashes), and every encoder escapes '"', '\' and controls.
+std::string json_escaped(std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '/' || c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out += fmt::format("\\u{:04x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// As a query or form value holds it: every byte but RFC 3986's unreserved ones.
+std::string percent_encoded(std::string_view value, bool upper) {
+    std::string out;
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_' || c == '~')
+            out += c;
+        else
+            out += upper ? fmt::format("%{:02X}", u) : fmt::format("%{:02x}", u);
+    }
+    return out;
+}
+
+// The value and the forms an API may echo it in, so none of them leaks whole.
+void remember_forms(const std::string& value) {
     remember_one(value);
+    remember_one(json_escaped(value));
+    remember_one(percent_encoded(value, true));
+    remember_one(percent_encoded(value, false));
+}
+
+std::string remember(std::string value) {
+    remember_forms(value);
     // A webhook URL is a credential as a whole and in its parts: a server that
-    // echoes only its path, or the token in it, must not reveal it either.
+    // echoes only its path, or one segment of it, must not reveal it either. A
+    // token need not hold a digit, so every segment after the host counts.
     for (const std::string_view scheme : {"https://", "http://"}) {
         if (!value.starts_with(scheme))
             continue;
-        const auto slash = value.find('/', scheme.size());
+        const auto slash = value.find_first_of("/?#", scheme.size());
         if (slash == std::string::npos)
             break;
-        remember_one(value.substr(slash));
+        remember_forms(value.substr(slash));
         std::size_t start = slash + 1;
         while (start < value.size()) {
             const auto end = value.find_first_of("/?&=#", start);
-            const std::string part =
-                value.substr(start, end == std::string::npos ? end : end - start);
-            // Tokens and ids have digits; words such as "services" or "webhooks" stay readable.
-            if (part.size() >= 8 && part.find_first_of("0123456789") != std::string::npos)
-                remember_one(part);
+            remember_forms(value.substr(start, end == std::string::npos ? end : end - start));
             if (end == std::string::npos)
                 break;
             start = end + 1;
@@ -157,6 +222,14 @@ std::string redact(std::string text) {
     for (const auto& secret : known_secrets())
         text = redact_value(std::move(text), secret);
     return text;
+}
+
+std::string redact_prefix(std::string_view text, std::size_t max_bytes) {
+    const std::string whole = redact(std::string(text));
+    std::string out(utf8_prefix(whole, max_bytes));
+    if (out.size() < whole.size())
+        out += "…";
+    return out;
 }
 
 std::string redact_value(std::string text, std::string_view value, std::string_view mark,

@@ -13,14 +13,16 @@ struct SecretRef {
     Source source = Source::none;
     std::string name;  // the variable's name, or the file's path
     std::string where; // "shop.toml:12:3", for messages
+    std::string key;   // the key that named it ("token_file"), for messages; may be empty
 
     bool empty() const noexcept { return source == Source::none; }
 };
 
 // Returns the secret's value (a file's content without its trailing newline).
-// Throws config_error naming the variable or file (never the value) when the
-// variable is unset or empty, the file is missing, or the file is readable or
-// writable by group or others.
+// Throws config_error "WHERE: KEY PATH …" naming the variable or file (never the
+// value) when the variable is unset or empty, or the file is missing, empty, a
+// symbolic link, not a regular file (a FIFO never blocks), not owned by the
+// effective user, or open to group or others (mode 0600 or stricter).
 // Every value it returns is remembered for redact().
 std::string resolve_secret(const SecretRef& ref);
 
@@ -35,8 +37,15 @@ inline constexpr std::string_view redacted_mark = "[secret]";
 
 // `text` with every secret resolved so far in this process replaced by
 // "[secret]": applied to every error a program prints or records, so a token an
-// API echoes back, or a webhook URL in a library's message, never leaks.
+// API echoes back, or a webhook URL in a library's message, never leaks. Each
+// secret is also matched JSON-escaped ("\/" for "/") and percent-encoded, and
+// a URL's path, query and every segment of them after the host on their own.
 std::string redact(std::string text);
+
+// redact(text) cut to at most `max_bytes` bytes, never inside a UTF-8
+// character, "…" appended when cut. Redacted before the cut, so a secret the cut
+// would split leaves no prefix: the one way an answer's text is shortened.
+std::string redact_prefix(std::string_view text, std::size_t max_bytes);
 
 // `text` with every occurrence of `value` replaced by `mark`, scanning on after
 // each replacement; unchanged when `value` is shorter than `min_size`. The one

@@ -254,32 +254,65 @@ std::optional<TimePoint> parse_imf_fixdate(std::string_view s) {
               second = num(23, 2);
     if (day < 0 || year < 0)
         return std::nullopt;
-    return utc_civil(year, month_from_abbreviation(s.substr(8, 3)), day, hour, minute, second);
+    const int month = month_from_abbreviation(s.substr(8, 3));
+    if (year > 2200) {
+        // A TimePoint (nanoseconds) ends in 2262: check the date in a year of the
+        // same leap kind, and take it as the farthest future, which the cap meets.
+        const int same_leap = std::chrono::year(year).is_leap() ? 2000 : 2001;
+        if (!utc_civil(same_leap, month, day, hour, minute, second))
+            return std::nullopt;
+        return TimePoint::max();
+    }
+    return utc_civil(year, month, day, hour, minute, second);
 }
 
 } // namespace
 
+Millis cap_server_wait(Millis wait) {
+    return std::clamp(wait, Millis(0), max_server_wait);
+}
+
+Millis wait_until(TimePoint reset, TimePoint now) {
+    // Compared before subtracting: a reset in the year 9999 must not overflow.
+    if (reset <= now)
+        return Millis(0);
+    if (reset - now >= max_server_wait)
+        return max_server_wait;
+    return cap_server_wait(std::chrono::duration_cast<Millis>(reset - now));
+}
+
+Millis wait_until_epoch(long long seconds, TimePoint now) {
+    const long long now_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    const long long cap_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(max_server_wait).count();
+    // Compared in seconds first, so no far value is ever made a TimePoint.
+    if (seconds > now_seconds + cap_seconds)
+        return max_server_wait;
+    if (seconds < now_seconds - 1)
+        return Millis(0);
+    return wait_until(TimePoint(std::chrono::seconds(seconds)), now);
+}
+
 std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
     value = trim(value);
     if (all_digits(value)) {
-        // Anything beyond a year is nonsense or an attack; clamp instead of overflowing.
-        constexpr long long max_seconds = 366LL * 24 * 3600;
+        // Stop adding digits once past the cap, so a huge number never overflows.
+        const long long max_seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(max_server_wait).count();
         long long seconds = 0;
         for (const char c : value) {
             seconds = seconds * 10 + (c - '0');
-            if (seconds > max_seconds) {
-                seconds = max_seconds;
+            if (seconds > max_seconds)
                 break;
-            }
         }
-        return std::chrono::duration_cast<Millis>(std::chrono::seconds(seconds));
+        return cap_server_wait(std::chrono::duration_cast<Millis>(
+            std::chrono::seconds(std::min(seconds, max_seconds))));
     }
     const std::optional<TimePoint> when = parse_imf_fixdate(value);
     if (!when)
         return std::nullopt;
-    if (*when <= now)
-        return Millis(0);
-    return std::chrono::duration_cast<Millis>(*when - now);
+    return wait_until(*when, now);
 }
 
 std::string webhook_signature(std::string_view secret, std::string_view body) {

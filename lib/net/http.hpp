@@ -66,8 +66,21 @@ std::string join_url(std::string_view base, std::string_view path);
 // of every webhook shopkit sends (the webhook target, the runbook's webhook step).
 std::string webhook_signature(std::string_view secret, std::string_view body);
 
+// The longest wait a server may impose (Retry-After, rate-limit resets): more
+// is a broken header or an attack, and would silence a target for a year.
+inline constexpr Millis max_server_wait = std::chrono::hours(24);
+
+// `wait` clamped to [0, max_server_wait]: every wait a server asks for passes here.
+Millis cap_server_wait(Millis wait);
+
+// How long until a server's `reset` time, clamped to [0, max_server_wait].
+Millis wait_until(TimePoint reset, TimePoint now);
+
+// The same for a reset given in Unix seconds (any value, none overflows).
+Millis wait_until_epoch(long long seconds, TimePoint now);
+
 // How long a Retry-After value asks to wait: delta-seconds or an HTTP-date
-// (relative to `now`). nullopt for anything else.
+// (relative to `now`), capped at max_server_wait. nullopt for anything else.
 std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now);
 
 } // namespace shopkit

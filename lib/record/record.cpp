@@ -219,6 +219,10 @@ std::optional<Json> RecordReader::next() {
         } catch (const Json::parse_error& e) {
             throw data_error(
                 fmt::format("{}:{}: not JSON: {}", name_, line_, short_reason(e.what())));
+        } catch (const Json::exception& e) {
+            // Valid JSON that nlohmann cannot hold (out_of_range 406: a number
+            // beyond a double, 1e400) is one bad line, never the end of the run.
+            throw data_error(fmt::format("{}:{}: {}", name_, line_, short_reason(e.what())));
         }
         if (!j.is_object())
             throw data_error(fmt::format("{}:{}: not a JSON object", name_, line_));
@@ -321,6 +325,8 @@ read_incident_events(std::istream& in, const std::string& name, TimePoint now,
             out.push_back(incident_from_record(*rec, now));
         } catch (const Error& e) {
             bad(fmt::format("{}:{}: {}", name, reader.line(), e.what()));
+        } catch (const Json::exception& e) {
+            bad(fmt::format("{}:{}: {}", name, reader.line(), short_reason(e.what())));
         }
     }
     return out;

@@ -42,7 +42,8 @@ class RecordReader {
     // The next record, or nullopt at end of input. Throws data_error
     // "NAME:LINE: why" for a line that is not a JSON object, lacks "type"
     // (a string) or "v" (an integer), or has a "v" newer than record_version;
-    // also for a line over 16 MiB or nested deeper than 64 levels. CRLF line
+    // also for a line over 16 MiB, nested deeper than 64 levels, or holding a
+    // number beyond a double (1e400): every nlohmann error is one bad line. CRLF line
     // ends and a UTF-8 BOM on line 1 are accepted (and left out of raw()).
     std::optional<Json> next();
     // The number of the line last read (1-based).

@@ -218,6 +218,62 @@ url_env = "HOOK_{i}"
         self.assertEqual(len(got), 2)
         self.assertEqual(got[0]["headers"]["idempotency-key"], got[1]["headers"]["idempotency-key"])
 
+    def test_a_year_of_retry_after_is_cut_to_24_hours(self):
+        self.config(customers=False)
+        self.rec.script(f"/staff/{TOKEN}", (429, {"Retry-After": "99999999999"}, "slow down"))
+        before = datetime.datetime.now(datetime.timezone.utc)
+        res = self.announce(stdin=incident("opened") + "\n")
+        self.assertEqual(res.status, 75, res)
+        self.assertEqual(self.results(res), [("staff-chat", "opened", "retry")], res)
+        db = sqlite3.connect(self.sb.path("state.db"))
+        try:
+            ((when,),) = db.execute("SELECT next_attempt FROM outbox").fetchall()
+        finally:
+            db.close()
+        next_attempt = datetime.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        self.assertGreater(next_attempt, before + datetime.timedelta(hours=23), when)
+        self.assertLessEqual(next_attempt,
+                             before + datetime.timedelta(hours=24, seconds=res.elapsed + 1), when)
+
+    def test_a_secret_echoed_escaped_or_across_the_cut_leaves_no_prefix(self):
+        # A LINE token has slashes, which PHP-style JSON writes as "\/".
+        line_token = "Ltok9a8b7c6d5e4f/GHIJ+klmn/opqrSTUV1234="
+        escaped = line_token.replace("/", "\\/")
+        hook_path = f"/staff/{TOKEN}"
+
+        def across_the_cut(text, at):
+            # Whole once, then from byte `at` of the body: the 200-byte cut splits it.
+            head = '{"error":"bad request","echo":"' + text + '","detail":"'
+            return head + "p" * (at - len(head)) + text + '"}'
+        self.rec.script("/line/v2/bot/message/push", (400, {}, across_the_cut(escaped, 185)))
+        self.rec.script(hook_path,
+                        (400, {}, across_the_cut(hook_path.replace("/", "\\/"), 180)))
+        self.env["LINE_TOKEN"] = line_token
+        self.config(customers=False, extra_targets=f"""
+[[target]]
+id = "line-staff"
+kind = "line"
+audience = "staff"
+to = "Ustaff0001"
+api_base = "{self.rec.url("/line")}"
+token_env = "LINE_TOKEN"
+""")
+        res = self.announce("-vv", stdin=incident("opened") + "\n")
+        self.assertEqual(sorted(r["result"] for r in res.records("announcement")),
+                         ["failed", "failed"], res)
+        self.assertEqual(len(self.rec.got()), 2)
+        db = sqlite3.connect(self.sb.path("state.db"))
+        try:
+            errors = " ".join(e or "" for (e,) in db.execute("SELECT error FROM outbox"))
+        finally:
+            db.close()
+        self.assertIn("[secret]", errors)
+        for secret in (line_token, escaped, TOKEN):
+            for n in range(8, len(secret) + 1):
+                for where, text in (("stdout", res.stdout), ("stderr", res.stderr),
+                                    ("outbox.error", errors)):
+                    self.assertNotIn(secret[:n], text, f"{where} leaks {secret[:n]!r}\n{res}")
+
     def test_dry_run_shows_and_sends_nothing(self):
         self.config()
         res = self.announce("--dry-run", stdin=incident("opened", since=-1200) + "\n")
@@ -312,6 +368,17 @@ url_env = "HOOK_{i}"
         self.assertIn("<stdin>:4:", res.stderr)
         self.assertEqual(res.stdout.splitlines()[:4], lines.splitlines())
         self.assertEqual(len(self.rec.got()), 1, "the good record was not announced")
+
+    def test_number_beyond_a_double_is_one_bad_line(self):
+        self.config(customers=False)
+        lines = (incident("opened", since=-90) + "\n"
+                 '{"v":1,"type":"note","x":1e400}\n'
+                 + incident("resolved", since=-90, until=0) + "\n")
+        res = self.announce(stdin=lines)
+        self.assertEqual(res.status, 65, res)
+        self.assertIn("<stdin>:2: ", res.stderr)
+        self.assertEqual(res.stdout.splitlines()[:3], lines.splitlines())
+        self.assertEqual([r["body"]["event"] for r in self.rec.got()], ["opened", "resolved"], res)
 
     def test_missing_secret_is_a_clear_failure(self):
         self.config(customers=False)

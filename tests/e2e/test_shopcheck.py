@@ -643,6 +643,29 @@ class ConfigAndUsage(E2E):
         self.assertExit(r, 0)
         self.assertNotIn(BEARER, r.stdout + r.stderr)
 
+    def test_token_file_fifo_link_or_loose_mode_is_78_at_once(self):
+        real = self.box.write("secrets/token", BEARER + "\n")
+        fifo = self.box.path("secrets/fifo")
+        os.mkfifo(fifo, 0o600)  # no writer ever comes: a plain open() would block
+        link = self.box.path("secrets/link")
+        os.symlink(real, link)
+        loose = self.box.write("secrets/loose", BEARER + "\n", 0o644)
+        for path, why in ((fifo, "is a FIFO, not a regular file"),
+                          (link, "is a symbolic link"),
+                          (loose, "is readable by group or others")):
+            with self.subTest(why=why):
+                cfg = self.config(one_channel(http_check("/auth", expect_text=KEYWORD,
+                                                         auth="bearer", token_file=path)))
+                r = self.box.run("-c", cfg, "--no-state", timeout=5)
+                self.assertExit(r, 78)
+                self.assertRegex(r.stderr, r"shop\.toml:\d+:\d+: token_file " +
+                                 re.escape(path) + " " + why)
+                self.assertNotIn(BEARER, r.stdout + r.stderr)
+        cfg = self.config(one_channel(http_check("/auth", expect_text=KEYWORD, auth="bearer",
+                                                 token_file=real)))
+        r = self.box.run("-c", cfg, "--no-state", timeout=5)
+        self.assertExit(r, 0)
+
 
 # ------------------------------------------------------------------ formats
 

@@ -442,5 +442,26 @@ run = ["/bin/echo", "{{incident.id}}"]
         self.assertEqual([s["result"] for s in steps if s["type"] == "step"], ["ok"])
 
 
+    def test_number_beyond_a_double_is_one_bad_line(self):
+        cfg = self.config("""
+[[runbook.step]]
+id = "tell"
+checks = ["cart"]
+run = ["/bin/echo", "{{incident.id}}"]
+""")
+        self.fail_path("own", "cart")
+        checked = self.check(cfg).stdout.splitlines()
+        incident = [l for l in checked if json.loads(l)["type"] == "incident"]
+        others = [l for l in checked if json.loads(l)["type"] != "incident"]
+        self.assertEqual(len(incident), 1, checked)
+        self.assertTrue(others, checked)
+        bad = '{"v":1,"type":"check","x":1e400}'
+        lines = incident + [bad] + others
+        res = self.recover(cfg, stdin="\n".join(lines) + "\n")
+        self.assertEqual(res.status, 65, res)
+        self.assertIn("<stdin>:2: ", res.stderr)
+        self.assertEqual(res.stdout.splitlines()[:len(lines)], lines)
+        self.assertEqual([s["result"] for s in self.steps(res)], ["ok"], res)
+
 if __name__ == "__main__":
     unittest.main()

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -423,6 +424,25 @@ TEST_CASE("http: form_encode") {
     CHECK(form_encode({{"a", ""}, {"b c", "="}}) == "a=&b%20c=%3D");
 }
 
+TEST_CASE("http: every server-given wait is capped at 24 hours") {
+    const TimePoint now = test::at("2026-06-04T03:00:00Z");
+    CHECK(max_server_wait == 24h);
+    CHECK(cap_server_wait(-5s) == 0s);
+    CHECK(cap_server_wait(90s) == 90s);
+    CHECK(cap_server_wait(std::chrono::hours(24 * 365)) == 24h);
+    CHECK(wait_until(now + 10min, now) == 10min);
+    CHECK(wait_until(now - 10min, now) == 0s);
+    CHECK(wait_until(now + std::chrono::hours(24 * 365), now) == 24h);
+    CHECK(wait_until(TimePoint::max(), now) == 24h);
+    const long long epoch =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    CHECK(wait_until_epoch(epoch + 60, now) == 60s);
+    CHECK(wait_until_epoch(epoch - 60, now) == 0s);
+    CHECK(wait_until_epoch(99999999999, now) == 24h);
+    CHECK(wait_until_epoch(std::numeric_limits<long long>::max(), now) == 24h);
+    CHECK(wait_until_epoch(std::numeric_limits<long long>::min(), now) == 0s);
+}
+
 TEST_CASE("http: join_url") {
     CHECK(join_url("https://api.line.me", "/v2/bot/message/push") ==
           "https://api.line.me/v2/bot/message/push");
@@ -438,11 +458,17 @@ TEST_CASE("http: parse_retry_after") {
     CHECK(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now) == std::optional<Millis>(7s));
     // A date in the past means "now".
     CHECK(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now) == std::optional<Millis>(0s));
-    // Huge values are clamped, not overflowed.
+    // Huge values are clamped, not overflowed: at 24 hours, whatever the form.
     const auto huge = parse_retry_after("99999999999999999999999", now);
     REQUIRE(huge);
-    CHECK(*huge > 24h);
-    CHECK(*huge <= std::chrono::hours(24 * 367));
+    CHECK(*huge == 24h);
+    CHECK(parse_retry_after("99999999999", now) == std::optional<Millis>(24h));
+    CHECK(parse_retry_after("86401", now) == std::optional<Millis>(24h));
+    CHECK(parse_retry_after("86399", now) == std::optional<Millis>(86399s));
+    CHECK(parse_retry_after("Tue, 08 Nov 1994 08:49:30 GMT", now) == std::optional<Millis>(24h));
+    CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == std::optional<Millis>(24h));
+    CHECK(parse_retry_after("Mon, 29 Feb 2400 00:00:00 GMT", now) == std::optional<Millis>(24h));
+    CHECK_FALSE(parse_retry_after("Tue, 29 Feb 2500 00:00:00 GMT", now));
     for (const char* bad : {"", "-5", "1.5", "soon", "5s", "Sun, 06 Nov 1994 08:49:37 UTC",
                             "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
                             "Sunday, 06-Nov-94 08:49:37"})

@@ -249,6 +249,26 @@ TEST_CASE("record: reader refuses what is not a record") {
     CHECK(read_error("{\"type\":\"check\",\"v\":0}\n") == "<stdin>:1: bad record version 0");
 }
 
+TEST_CASE("record: a number too big for a double is a bad line, not the end of the input") {
+    // nlohmann throws out_of_range (406), not parse_error, for 1e400.
+    CHECK(read_error("{\"v\":1,\"type\":\"note\",\"x\":1e400}\n") ==
+          "<stdin>:1: number overflow parsing '1e400'");
+    CHECK_THAT(read_error("{\"v\":1,\"type\":\"a\"}\n{\"v\":1,\"type\":\"b\",\"y\":[-1e999]}\n"),
+               Catch::StartsWith("<stdin>:2: number overflow"));
+
+    std::istringstream in("{\"v\":1,\"type\":\"a\"}\n"
+                          "{\"v\":1,\"type\":\"note\",\"x\":1e400}\n"
+                          "{\"v\":1,\"type\":\"c\"}\n");
+    RecordReader reader(in, "<stdin>");
+    REQUIRE(reader.next());
+    CHECK_THROWS_AS(reader.next(), Error);
+    CHECK(reader.raw() == "{\"v\":1,\"type\":\"note\",\"x\":1e400}");
+    auto c = reader.next();
+    REQUIRE(c);
+    CHECK((*c)["type"] == "c");
+    CHECK(reader.line() == 3);
+}
+
 TEST_CASE("record: reader refuses a newer record version") {
     CHECK(read_error("\n\n{\"v\":2,\"type\":\"check\"}\n") ==
           "<stdin>:3: record version 2 is newer than this shopkit (1)");

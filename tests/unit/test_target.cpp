@@ -2,6 +2,7 @@
 
 #include "lib/config/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/secret.hpp"
 
 #include "support.hpp"
 
@@ -76,6 +77,19 @@ TEST_CASE("target: a body cut for the error message never splits a character") {
     r.body = std::string(199, 'a') + "障害";
     const auto s = classify_http(r, at("2026-06-04T03:00:00Z"));
     CHECK(s.error == "HTTP 400: " + std::string(199, 'a') + "…");
+}
+
+TEST_CASE("target: a secret across the cut of a body leaves no prefix in the error") {
+    const std::string token = "987654321:AAFakeTokenForTheCutTest_xyz0123";
+    shopkit::remember_secret(token);
+    HttpResponse r;
+    r.transfer_ok = true;
+    r.status = 400;
+    for (std::size_t offset = 180; offset < 200; ++offset) {
+        r.body = std::string(offset, 'b') + token;
+        const auto s = classify_http(r, at("2026-06-04T03:00:00Z"));
+        CHECK(s.error.find(token.substr(0, 8)) == std::string::npos);
+    }
 }
 
 TEST_CASE("target: api_base drops trailing slashes") {

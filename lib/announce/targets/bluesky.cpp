@@ -34,6 +34,7 @@
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
+#include "lib/core/secret.hpp"
 #include "lib/state/state.hpp"
 
 #include <fmt/format.h>
@@ -134,7 +135,7 @@ std::string xrpc_error(const HttpResponse& response) {
 std::string xrpc_message(const HttpResponse& response) {
     const auto j = nlohmann::json::parse(response.body, nullptr, false);
     if (j.is_object() && j.contains("message") && j["message"].is_string())
-        return j["message"].get<std::string>().substr(0, 200);
+        return redact_prefix(j["message"].get<std::string>(), 200);
     return {};
 }
 
@@ -191,11 +192,8 @@ class BlueskyTarget final : public HttpTarget {
         if (auto h = response.header("ratelimit-reset")) {
             long long epoch = 0;
             const auto* end = h->data() + h->size();
-            if (std::from_chars(h->data(), end, epoch).ptr == end && epoch > 0) {
-                const auto d =
-                    std::chrono::duration_cast<Millis>(TimePoint(std::chrono::seconds(epoch)) - t);
-                return d.count() > 0 ? d : Millis{0};
-            }
+            if (std::from_chars(h->data(), end, epoch).ptr == end && epoch > 0)
+                return wait_until_epoch(epoch, t);
         }
         return std::nullopt;
     }
@@ -237,6 +235,8 @@ class BlueskyTarget final : public HttpTarget {
             return result;
         }
         session_ = Session{j["accessJwt"].get<std::string>(), j["did"].get<std::string>()};
+        // The session's token is a credential too, in every error from now on.
+        remember_secret(session_->access_jwt);
         return std::nullopt;
     }
 

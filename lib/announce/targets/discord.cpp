@@ -38,7 +38,8 @@ std::optional<Millis> discord_retry_after(const HttpResponse& response, TimePoin
     if (j.is_object() && j.contains("retry_after") && j["retry_after"].is_number()) {
         const double s = j["retry_after"].get<double>();
         if (std::isfinite(s) && s >= 0 && s < 86400.0 * 30) {
-            const Millis body_wait{static_cast<Millis::rep>(std::ceil(s * 1000.0))};
+            const Millis body_wait =
+                cap_server_wait(Millis{static_cast<Millis::rep>(std::ceil(s * 1000.0))});
             if (!wait || body_wait > *wait)
                 wait = body_wait;
         }

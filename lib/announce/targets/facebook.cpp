@@ -55,7 +55,8 @@ std::optional<Millis> regain_access(const HttpResponse& res) {
             regain_minutes(json::parse(*value, nullptr, false), minutes);
     if (!minutes || *minutes <= 0)
         return std::nullopt;
-    return Millis(std::chrono::minutes(std::min<long long>(*minutes, 24 * 60)));
+    // Bounded before the conversion, so a huge number cannot overflow it.
+    return cap_server_wait(std::chrono::minutes(std::min<long long>(*minutes, 1LL << 30)));
 }
 
 class FacebookTarget final : public HttpTarget {

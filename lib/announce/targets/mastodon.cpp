@@ -16,6 +16,7 @@
 
 #include "lib/announce/text_limits.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/secret.hpp"
 
 #include <fmt/format.h>
 
@@ -33,10 +34,8 @@ std::optional<Millis> mastodon_retry_after(const HttpResponse& response, TimePoi
         if (auto wait = parse_retry_after(*h, now))
             return wait;
     if (auto h = response.header("x-ratelimit-reset")) {
-        if (auto reset = parse_rfc3339(*h)) {
-            const auto d = std::chrono::duration_cast<Millis>(*reset - now);
-            return d.count() > 0 ? d : Millis{0};
-        }
+        if (auto reset = parse_rfc3339(*h))
+            return wait_until(*reset, now);
     }
     return std::nullopt;
 }
@@ -92,7 +91,7 @@ class MastodonTarget final : public HttpTarget {
             const auto j = nlohmann::json::parse(response.body, nullptr, false);
             if (j.is_object() && j.contains("error") && j["error"].is_string())
                 result.error = fmt::format("Mastodon answered HTTP {}: {}", response.status,
-                                           j["error"].get<std::string>().substr(0, 200));
+                                           redact_prefix(j["error"].get<std::string>(), 200));
         }
         result.error = mask_secrets(result.error, {token});
         return result;

@@ -11,6 +11,7 @@
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/text_limits.hpp"
+#include "lib/core/secret.hpp"
 
 #include <fmt/format.h>
 
@@ -68,8 +69,8 @@ class SlackTarget final : public HttpTarget {
         // Slack's webhooks answer 200 "ok"; anything else at 200 is not a delivery.
         if (result.outcome == SendResult::Outcome::sent && response.body != "ok") {
             result.outcome = SendResult::Outcome::failed;
-            result.error =
-                fmt::format("Slack answered 200 without \"ok\": {}", response.body.substr(0, 200));
+            result.error = fmt::format("Slack answered 200 without \"ok\": {}",
+                                       redact_prefix(response.body, 200));
         }
         result.error = mask_secrets(result.error, {url});
         return result;

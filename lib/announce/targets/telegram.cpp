@@ -16,6 +16,7 @@
 
 #include "lib/announce/text_limits.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/secret.hpp"
 
 #include <fmt/format.h>
 
@@ -93,11 +94,11 @@ class TelegramTarget final : public HttpTarget {
                                 : nlohmann::json::object();
         std::string description;
         if (j.contains("description") && j["description"].is_string())
-            description = j["description"].get<std::string>().substr(0, 200);
+            description = redact_prefix(j["description"].get<std::string>(), 200);
         if (params.contains("retry_after") && params["retry_after"].is_number()) {
             const double s = params["retry_after"].get<double>();
             if (s >= 0 && s < 86400.0 * 30)
-                result.retry_after = Millis{static_cast<Millis::rep>(s * 1000.0)};
+                result.retry_after = cap_server_wait(Millis{static_cast<Millis::rep>(s * 1000.0)});
         }
         if (params.contains("migrate_to_chat_id")) {
             result.outcome = SendResult::Outcome::failed;

@@ -57,11 +57,8 @@ std::optional<Millis> until_epoch(const std::optional<std::string>& value, TimeP
     const auto [ptr, ec] = std::from_chars(value->data(), end, seconds);
     if (ec != std::errc() || ptr != end || seconds < 0)
         return std::nullopt;
-    const TimePoint at{std::chrono::seconds(seconds)};
-    if (at <= now)
-        return Millis(0);
     // A reset far in the future is a broken header, not a reason to wait a year.
-    return std::min<Millis>(std::chrono::duration_cast<Millis>(at - now), Millis(24h));
+    return wait_until_epoch(seconds, now);
 }
 
 // The error X gave, in either of its shapes.
