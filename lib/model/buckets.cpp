@@ -4,6 +4,20 @@ namespace shopkit {
 
 using std::chrono::seconds;
 
+Bucket bucket_of(State state) {
+    switch (state) {
+    case State::up:
+        return Bucket::up;
+    case State::degraded:
+        return Bucket::degraded;
+    case State::down:
+        return Bucket::down;
+    case State::unknown:
+        break;
+    }
+    return Bucket::unknown;
+}
+
 void Buckets::add(Bucket bucket, seconds d) {
     switch (bucket) {
     case Bucket::up:

@@ -3,6 +3,8 @@
 // stores per day and a report adds up.
 #pragma once
 
+#include "lib/model/check_state.hpp"
+
 #include <chrono>
 #include <optional>
 
@@ -10,6 +12,10 @@ namespace shopkit {
 
 // Where a second of a check's (or channel's) time went.
 enum class Bucket { up, degraded, down, unknown, maintenance, no_data };
+
+// The bucket of a probe's state (maintenance and no data come from time, not
+// from probes).
+Bucket bucket_of(State state);
 
 // Seconds in each bucket. Time not counted (before a first probe) is in none.
 struct Buckets {

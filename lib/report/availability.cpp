@@ -18,20 +18,6 @@ seconds length(TimePoint from, TimePoint to) {
     return std::chrono::duration_cast<seconds>(to - from);
 }
 
-Bucket bucket_of(State s) {
-    switch (s) {
-    case State::up:
-        return Bucket::up;
-    case State::degraded:
-        return Bucket::degraded;
-    case State::down:
-        return Bucket::down;
-    case State::unknown:
-        break;
-    }
-    return Bucket::unknown;
-}
-
 // Appends [from, to) to `out`, merged into the last segment when it continues it.
 void append(std::vector<Segment>& out, TimePoint from, TimePoint to, Bucket bucket) {
     if (to <= from)

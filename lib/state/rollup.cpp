@@ -35,21 +35,6 @@ std::string local_day(TimePoint t, const std::string& tz) {
     return fmt::format("{:04}-{:02}-{:02}", lt.year, lt.month, lt.day);
 }
 
-// The bucket of a probe's state (maintenance and no data come from time).
-Bucket bucket_of(State state) {
-    switch (state) {
-    case State::up:
-        return Bucket::up;
-    case State::degraded:
-        return Bucket::degraded;
-    case State::down:
-        return Bucket::down;
-    case State::unknown:
-        break;
-    }
-    return Bucket::unknown;
-}
-
 // The channel rule's order of the states a probe gives (maintenance and no data
 // come from time, not probes): down > degraded > up > unknown.
 int channel_rank(State s) {
