@@ -356,3 +356,14 @@ TEST_CASE("report labels: money as a shop owner writes it") {
     CHECK(duration(0s, "ja") == "0秒");
     CHECK_THROWS_AS(label("no-such-heading", "en"), std::logic_error);
 }
+
+TEST_CASE("report text: colour only when asked for (a terminal), and never in Markdown") {
+    Shop shop;
+    const Report r = shop.report({shop.t0, shop.minute(180)});
+    RenderOptions plain;
+    CHECK(render_text(r, plain).find('\x1b') == std::string::npos);
+    RenderOptions color;
+    color.color = true;
+    CHECK_THAT(render_text(r, color), Catch::Contains("\x1b[1m概要\x1b[0m"));
+    CHECK(render_markdown(r, color).find('\x1b') == std::string::npos);
+}
