@@ -209,6 +209,12 @@ class Report(unittest.TestCase):
         self.assertIn("<svg", html)
         self.assertNotIn("<script", html)
         self.assertEqual(os.listdir(os.path.dirname(out)), ["report.html"])
+        self.assertEqual(res.stderr, "")
+        # -v says where the report went, on stderr only.
+        loud = self.o.report("--format", "html", "-o", out, "-v")
+        self.assertEqual(loud.status, 0, loud)
+        self.assertEqual(loud.stdout, "")
+        self.assertIn("wrote " + out, loud.stderr)
 
     def test_postmortem_lists_the_notices_sent(self):
         ident = self.incident_id()
