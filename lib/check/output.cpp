@@ -1,5 +1,6 @@
 #include "lib/check/output.hpp"
 
+#include "lib/core/controls.hpp"
 #include "lib/core/text.hpp"
 #include "lib/record/record.hpp"
 
@@ -14,10 +15,13 @@ namespace shopkit {
 
 namespace {
 
+// Details carry third-party text (a feed's title, a status page's names, a
+// server's error), which must not reach a terminal or Nagios as escape
+// sequences: line breaks and tabs become spaces, every other control goes.
 std::string one_line(std::string s) {
     std::replace_if(
         s.begin(), s.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
-    return s;
+    return strip_controls(s);
 }
 
 // "1 check", "2 checks".
