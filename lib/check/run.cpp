@@ -2,6 +2,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/detect/round.hpp"
+#include "lib/state/permissions.hpp"
 #include "lib/state/rollup.hpp"
 #include "lib/state/state.hpp"
 
@@ -61,8 +62,10 @@ void keep_state(const Config& config, const RunOptions& options,
     const std::filesystem::path path =
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
     std::unique_ptr<StateHandle> handle;
-    if (!options.stores)
+    if (!options.stores) {
+        check_state_permissions(path, options.state.has_value());
         handle = open_sqlite_state(path);
+    }
     const Stores& store = options.stores ? *options.stores : handle->stores();
     // A sale's thresholds while it runs: the run is judged by the policy of its own time.
     const PolicyConfig policy = policy_at(config, now);
