@@ -291,6 +291,9 @@ std::vector<std::string> describe_run(const RunOutcome& o, int level) {
     lines.push_back(fmt::format(
         "{} of {}, slowest {}", count(static_cast<long long>(o.results.size()), "check"),
         count(static_cast<long long>(channels.size()), "channel"), seconds(slowest)));
+    if (o.concurrency_cap)
+        lines.push_back(fmt::format("concurrency capped at {} (open-file limit {})",
+                                    *o.concurrency_cap, o.open_file_limit));
     lines.push_back(o.state_kept ? "state: " + o.state_path.string()
                                  : std::string("state: none kept (thresholds off)"));
     for (const auto& e : o.events)

@@ -250,6 +250,10 @@ CheckResult evaluate(const ChannelConfig& channel, const CheckConfig& check,
             judge_statuspage_check(check, response, out);
         } else if (check.kind == "feed") {
             judge_feed_check(check, response, now, out);
+        } else if (!response.transfer_ok && response.local_failure) {
+            // Our own descriptors or memory ran out: nothing is known of the shop.
+            out.raw = State::unknown;
+            out.error = "could not check (out of local resources): " + response.error;
         } else if (!response.transfer_ok) {
             out.raw = State::down;
             out.error = transfer_error(check, response);
