@@ -1,5 +1,6 @@
 #include "lib/announce/output.hpp"
 
+#include "lib/core/controls.hpp"
 #include "lib/record/record.hpp"
 
 #include <fmt/core.h>
@@ -7,6 +8,18 @@
 namespace shopkit {
 
 namespace {
+
+// A field for people: records carry third-party text (an API's error, a step's
+// output), and no control character of it may reach a terminal. Line breaks
+// of our own (a notice's text) stay.
+std::string text_of(const Json& record, const char* key) {
+    const std::string text = field_text(record, key);
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+        out += strip_controls(std::string_view(text).substr(start, nl - start)) + '\n';
+    return out + strip_controls(std::string_view(text).substr(start));
+}
 
 std::string indent(const std::string& text, const char* by) {
     std::string out = by;
@@ -21,7 +34,7 @@ std::string indent(const std::string& text, const char* by) {
 } // namespace
 
 std::string announcement_text(const nlohmann::json& r, bool color) {
-    const std::string result = field_text(r, "result");
+    const std::string result = text_of(r, "result");
     const char* paint = "";
     if (color) {
         if (result == "sent")
@@ -31,30 +44,30 @@ std::string announcement_text(const nlohmann::json& r, bool color) {
         else if (result == "failed" || result == "refused")
             paint = "\033[31m";
     }
-    std::string detail = field_text(r, "error");
-    if (detail.empty() && !field_text(r, "next_attempt").empty())
-        detail = "next try " + field_text(r, "next_attempt");
+    std::string detail = text_of(r, "error");
+    if (detail.empty() && !text_of(r, "next_attempt").empty())
+        detail = "next try " + text_of(r, "next_attempt");
     if (detail.empty())
-        detail = field_text(r, "remote_id");
+        detail = text_of(r, "remote_id");
     const bool outbox = r.value("type", "") == "outbox";
     if (outbox)
-        detail = field_text(r, "created") + (detail.empty() ? "" : "  " + detail);
-    std::string out = fmt::format("{}{:<9}{} #{:<5} {:<14} {:<10} {:<9} {}  {}\n", paint, result,
-                                  color ? "\033[0m" : "", field_text(r, "outbox"),
-                                  field_text(r, "target"), field_text(r, "audience"),
-                                  field_text(r, "event"), field_text(r, "incident"), detail);
+        detail = text_of(r, "created") + (detail.empty() ? "" : "  " + detail);
+    std::string out =
+        fmt::format("{}{:<9}{} #{:<5} {:<14} {:<10} {:<9} {}  {}\n", paint, result,
+                    color ? "\033[0m" : "", text_of(r, "outbox"), text_of(r, "target"),
+                    text_of(r, "audience"), text_of(r, "event"), text_of(r, "incident"), detail);
     if (outbox)
-        out += indent(field_text(r, "text"), "    ") + "\n";
+        out += indent(text_of(r, "text"), "    ") + "\n";
     return out;
 }
 
 std::string preview_text(const nlohmann::json& r, const std::string& preview) {
     std::string out =
-        fmt::format("── {} ({}, {}) · {} · {}{}\n", field_text(r, "target"), field_text(r, "kind"),
-                    field_text(r, "audience"), field_text(r, "event"), field_text(r, "incident"),
+        fmt::format("── {} ({}, {}) · {} · {}{}\n", text_of(r, "target"), text_of(r, "kind"),
+                    text_of(r, "audience"), text_of(r, "event"), text_of(r, "incident"),
                     r.value("hold", false) ? " · held for approval" : "");
-    if (field_text(r, "result") == "refused")
-        out += "REFUSED: " + field_text(r, "error") + "\n";
+    if (text_of(r, "result") == "refused")
+        out += "REFUSED: " + text_of(r, "error") + "\n";
     return out + preview + "\n\n";
 }
 

@@ -11,6 +11,7 @@
 #include "lib/record/record.hpp"
 #include "lib/render/notice_context.hpp"
 #include "lib/render/template.hpp"
+#include "lib/state/permissions.hpp"
 
 #include <fmt/core.h>
 
@@ -475,6 +476,7 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
     std::unique_ptr<StateHandle> handle;
     if (!options.stores) {
+        check_state_permissions(path, options.state.has_value());
         try {
             handle = open_sqlite_state(path);
         } catch (const std::runtime_error& e) {

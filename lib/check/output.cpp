@@ -1,5 +1,6 @@
 #include "lib/check/output.hpp"
 
+#include "lib/core/controls.hpp"
 #include "lib/core/text.hpp"
 #include "lib/record/record.hpp"
 
@@ -14,10 +15,13 @@ namespace shopkit {
 
 namespace {
 
+// Details carry third-party text (a feed's title, a status page's names, a
+// server's error), which must not reach a terminal or Nagios as escape
+// sequences: line breaks and tabs become spaces, every other control goes.
 std::string one_line(std::string s) {
     std::replace_if(
         s.begin(), s.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
-    return s;
+    return strip_controls(s);
 }
 
 // "1 check", "2 checks".
@@ -287,6 +291,9 @@ std::vector<std::string> describe_run(const RunOutcome& o, int level) {
     lines.push_back(fmt::format(
         "{} of {}, slowest {}", count(static_cast<long long>(o.results.size()), "check"),
         count(static_cast<long long>(channels.size()), "channel"), seconds(slowest)));
+    if (o.concurrency_cap)
+        lines.push_back(fmt::format("concurrency capped at {} (open-file limit {})",
+                                    *o.concurrency_cap, o.open_file_limit));
     lines.push_back(o.state_kept ? "state: " + o.state_path.string()
                                  : std::string("state: none kept (thresholds off)"));
     for (const auto& e : o.events)

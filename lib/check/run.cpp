@@ -2,6 +2,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/detect/round.hpp"
+#include "lib/state/permissions.hpp"
 #include "lib/state/rollup.hpp"
 #include "lib/state/state.hpp"
 
@@ -61,8 +62,10 @@ void keep_state(const Config& config, const RunOptions& options,
     const std::filesystem::path path =
         options.state ? *options.state : config.shop.state.value_or(default_state_path());
     std::unique_ptr<StateHandle> handle;
-    if (!options.stores)
+    if (!options.stores) {
+        check_state_permissions(path, options.state.has_value());
         handle = open_sqlite_state(path);
+    }
     const Stores& store = options.stores ? *options.stores : handle->stores();
     // A sale's thresholds while it runs: the run is judged by the policy of its own time.
     const PolicyConfig policy = policy_at(config, now);
@@ -122,12 +125,24 @@ void keep_state(const Config& config, const RunOptions& options,
 
 RunOutcome run_checks(const Config& config, const RunOptions& options, Transport& transport,
                       const Clock& clock) {
+    // A truncated file, or one that lost its channels, must not pass as "all up".
+    if (config.channels.empty())
+        throw config_error(config.path.string() + ": no [[channel]]: nothing to check");
     const auto channels = select_channels(config, options.channels);
-    const auto concurrency = static_cast<std::size_t>(
-        std::max(1, options.concurrency.value_or(config.policy.concurrency)));
-    RoundResult round = probe_round(config, probe_items(channels), transport, clock, concurrency);
-
+    const auto items = probe_items(channels);
     RunOutcome out;
+    auto concurrency = static_cast<std::size_t>(
+        std::max(1, options.concurrency.value_or(config.policy.concurrency)));
+    // Out of descriptors, a connection fails as if the shop were down: run no
+    // more transfers than the limit allows (the canaries ride in the reserve).
+    out.open_file_limit = raise_open_file_limit();
+    const std::size_t cap = transfers_within(out.open_file_limit);
+    if (std::min(concurrency, items.size()) > cap) {
+        concurrency = cap;
+        out.concurrency_cap = cap;
+    }
+    RoundResult round = probe_round(config, items, transport, clock, concurrency);
+
     out.results = std::move(round.results);
     if (round.network_down) {
         // The shop is not the problem: judge nothing, remember nothing.

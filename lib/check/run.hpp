@@ -38,10 +38,16 @@ struct RunOutcome {
     bool network_down = false;        // every canary failed: nothing was judged
     std::string network_detail;       // why, for people
     int exit_status = 0;              // 0 up, 1 degraded, 2 down, 3 unknown
+    // Set when the open-file limit lowered --concurrency: the transfers run at
+    // once, and the limit (after raising the soft limit to the hard one).
+    std::optional<std::size_t> concurrency_cap;
+    std::size_t open_file_limit = 0;
 };
 
-// Runs the checks. Throws usage_error for an unknown --channel, config_error
-// for an unreadable secret, std::runtime_error for a state store failure.
+// Runs the checks, at most `concurrency` at once and no more than the open-file
+// limit allows (raise_open_file_limit, transfers_within). Throws usage_error for an
+// unknown --channel, config_error for a config without [[channel]] or an
+// unreadable secret, std::runtime_error for a state store failure.
 RunOutcome run_checks(const Config& config, const RunOptions& options, Transport& transport,
                       const Clock& clock);
 

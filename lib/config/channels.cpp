@@ -16,6 +16,10 @@ namespace shopkit::config_detail {
 
 namespace {
 
+// The largest `max_body` a check may set (64 MiB): every check's body is held
+// whole in memory, all of a run's at once.
+constexpr std::size_t max_body_limit = std::size_t{64} << 20;
+
 std::pair<int, int> status_range(const Source& src, const toml::node& node) {
     const char* spelled =
         "'expect_status' takes status codes 100..599 or ranges such as \"200-299\"";
@@ -94,6 +98,12 @@ CheckConfig read_check(const Source& src, const toml::table& table, const Channe
         t.fail(fmt::format("check '{}' has no 'url', and channel '{}' has none to lend it",
                            check.id, channel.id));
 
+    // A certificate is only seen over TLS: an http:// URL would never show one.
+    if (check.kind == "tls" && !check.url.starts_with("https://"))
+        t.fail(t.has("url") ? "url" : "kind",
+               fmt::format("check '{}' of kind \"tls\" needs an https:// URL, not \"{}\"", check.id,
+                           check.url));
+
     if (const toml::node* node = t.get("expect_status")) {
         if (const auto* array = node->as_array()) {
             if (array->empty())
@@ -166,8 +176,12 @@ CheckConfig read_check(const Source& src, const toml::table& table, const Channe
     check.insecure = t.boolean("insecure").value_or(false);
     if (auto v = t.integer_in("max_redirects", 0, 50))
         check.max_redirects = *v;
-    if (t.has("max_body"))
+    if (t.has("max_body")) {
         check.max_body = byte_size(t, "max_body");
+        if (check.max_body > max_body_limit)
+            t.fail("max_body", fmt::format("'max_body' must be at most 64MiB ({} bytes), not {}",
+                                           max_body_limit, check.max_body));
+    }
 
     if (auto v = t.integer_in("days_warning", 0, INT_MAX))
         check.days_warning = *v;

@@ -171,6 +171,8 @@ Config config_from_urls(const std::vector<std::string>& urls) {
                               "printed; use a configuration with auth and password_env");
         if (!is_http_url(url))
             throw usage_error(fmt::format("'{}' is not an http:// or https:// URL", url));
+        if (const std::string why = url_problem(url); !why.empty())
+            throw usage_error(fmt::format("'{}' is not a valid URL: {}", url, why));
         CheckConfig check;
         check.kind = "http";
         check.url = url;

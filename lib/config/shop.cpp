@@ -77,6 +77,9 @@ void read_policy(const Source& src, const toml::table& table, PolicyConfig& poli
                 src.fail(
                     array->get(i)->source(),
                     fmt::format("'canary' takes http:// or https:// URLs, not \"{}\"", (*v)[i]));
+            if (const std::string why = url_problem((*v)[i]); !why.empty())
+                src.fail(array->get(i)->source(),
+                         fmt::format("'canary' URL \"{}\" is not valid: {}", (*v)[i], why));
         }
         policy.canary = *v;
     }

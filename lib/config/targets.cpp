@@ -75,6 +75,8 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
                 t.fail(name, fmt::format("'url' of an email target must be an smtp:// or "
                                          "smtps:// URL, not \"{}\"",
                                          value));
+            if (const std::string why = url_problem(value); !why.empty())
+                t.fail(name, fmt::format("'url' is not a valid URL: {}: \"{}\"", why, value));
         } else if (name == "url" || name == "image_url") {
             value = *t.url(name);
         } else if (const auto* s = node->as_string()) {

@@ -5,6 +5,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/secret.hpp"
 
+#include <curl/curl.h>
 #include <fmt/core.h>
 #include <re2/re2.h>
 
@@ -13,6 +14,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -76,6 +78,17 @@ bool is_http_url(std::string_view url) {
     // Whitespace and control characters would be sent as they are or cut by libcurl.
     return std::none_of(url.begin(), url.end(),
                         [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
+}
+
+// A URL is parsed at load by the parser that will send it, so a broken port or
+// host is a config error with its line, not a check that is down forever.
+std::string url_problem(std::string_view url) {
+    CURLU* handle = curl_url();
+    if (handle == nullptr)
+        throw std::bad_alloc();
+    const CURLUcode rc = curl_url_set(handle, CURLUPART_URL, std::string(url).c_str(), 0);
+    curl_url_cleanup(handle);
+    return rc == CURLUE_OK ? std::string() : std::string(curl_url_strerror(rc));
 }
 
 // user:password@ in a URL would be printed in every record and stored in the
@@ -333,6 +346,9 @@ std::optional<std::string> Table::url(std::string_view key) const {
                               key));
     if (value && !is_http_url(*value))
         fail(key, fmt::format("'{}' must be an http:// or https:// URL, not \"{}\"", key, *value));
+    if (value)
+        if (const std::string why = url_problem(*value); !why.empty())
+            fail(key, fmt::format("'{}' is not a valid URL: {}: \"{}\"", key, why, *value));
     return value;
 }
 

@@ -31,6 +31,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // control character.
 bool is_http_url(std::string_view url);
 
+// Why libcurl's URL parser (curl_url_set) refuses `url`, in its words ("Port
+// number was not a decimal number between 0 and 65535"); "" when it parses. The
+// scheme must be one libcurl speaks.
+std::string url_problem(std::string_view url);
+
 // True when the authority of `url` holds "user:password@"; false without "://".
 bool has_userinfo(std::string_view url);
 

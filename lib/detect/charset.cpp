@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <iconv.h>
+#include <utility>
 
 namespace shopkit {
 
@@ -32,20 +33,38 @@ std::string value_after(const std::string& text, std::string_view key) {
     return text.substr(i, end - i);
 }
 
-bool is_utf8_or_ascii(const std::string& cs) {
-    return cs.empty() || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii";
-}
-
-// Names browsers treat as one set, mapped to the glibc iconv name that covers
-// what Japanese sites really send (Windows' extensions such as ①, ㈱).
-std::string iconv_name(const std::string& cs) {
-    if (cs == "shift_jis" || cs == "shift-jis" || cs == "sjis" || cs == "x-sjis" ||
-        cs == "windows-31j" || cs == "cp932" || cs == "ms_kanji")
-        return "CP932";
-    if (cs == "euc-jp" || cs == "x-euc-jp" || cs == "eucjp")
-        return "EUC-JP-MS";
-    return cs;
-}
+// Every name a supported set is declared by, '_' read as '-', and what iconv
+// calls it. CP932 and EUC-JP-MS cover what Japanese sites really send
+// (Windows' extensions such as ①, ㈱); CP1252 is what browsers read for Latin-1.
+struct Alias {
+    std::string_view name;
+    std::string_view iconv;
+};
+constexpr Alias aliases[] = {
+    {"utf-8", "UTF-8"},
+    {"utf8", "UTF-8"},
+    {"unicode-1-1-utf-8", "UTF-8"},
+    {"us-ascii", "UTF-8"},
+    {"ascii", "UTF-8"},
+    {"shift-jis", "CP932"},
+    {"sjis", "CP932"},
+    {"x-sjis", "CP932"},
+    {"ms-kanji", "CP932"},
+    {"windows-31j", "CP932"},
+    {"cp932", "CP932"},
+    {"ms932", "CP932"},
+    {"euc-jp", "EUC-JP-MS"},
+    {"x-euc-jp", "EUC-JP-MS"},
+    {"eucjp", "EUC-JP-MS"},
+    {"iso-2022-jp", "ISO-2022-JP"},
+    {"csiso2022jp", "ISO-2022-JP"},
+    {"iso-8859-1", "CP1252"},
+    {"iso8859-1", "CP1252"},
+    {"latin1", "CP1252"},
+    {"l1", "CP1252"},
+    {"windows-1252", "CP1252"},
+    {"cp1252", "CP1252"},
+};
 
 } // namespace
 
@@ -62,17 +81,36 @@ std::string declared_charset(std::string_view body, std::string_view content_typ
     return {};
 }
 
-std::string to_utf8(std::string body, std::string_view content_type) {
+std::optional<std::string_view> supported_charset(std::string_view declared) {
+    if (declared.empty())
+        return "UTF-8";
+    std::string name = lower(declared);
+    std::replace(name.begin(), name.end(), '_', '-');
+    for (const Alias& a : aliases)
+        if (a.name == name)
+            return a.iconv;
+    return std::nullopt;
+}
+
+std::optional<std::string> converted_to_utf8(std::string_view body, std::string_view content_type,
+                                             std::string* unsupported) {
     const std::string cs = declared_charset(body, content_type);
-    if (is_utf8_or_ascii(cs))
-        return body;
-    iconv_t cd = ::iconv_open("UTF-8", iconv_name(cs).c_str());
+    const auto from = supported_charset(cs);
+    if (!from) {
+        if (unsupported != nullptr)
+            *unsupported = cs;
+        return std::nullopt;
+    }
+    if (*from == "UTF-8")
+        return std::nullopt;
+    iconv_t cd = ::iconv_open("UTF-8", std::string(*from).c_str());
     if (cd == reinterpret_cast<iconv_t>(-1))
-        return body;
+        return std::nullopt;
 
     std::string out;
     out.resize(body.size() * 3 / 2 + 16);
-    char* in = body.data();
+    // iconv's input is not const for historical reasons; it only reads it.
+    char* in = const_cast<char*>(body.data());
     std::size_t in_left = body.size();
     std::size_t used = 0;
     while (in_left > 0) {
@@ -97,6 +135,12 @@ std::string to_utf8(std::string body, std::string_view content_type) {
     ::iconv_close(cd);
     out.resize(used);
     return out;
+}
+
+std::string to_utf8(std::string body, std::string_view content_type) {
+    if (auto converted = converted_to_utf8(body, content_type))
+        return std::move(*converted);
+    return body;
 }
 
 } // namespace shopkit

@@ -61,6 +61,13 @@ std::string transfer_error(const CheckConfig& check, const Response& r) {
     return r.error.empty() ? std::string("transfer failed") : r.error;
 }
 
+// What a failed search adds when the body declared a character set shopkit does
+// not convert from: it was searched as UTF-8.
+std::string unsupported_note(const std::string& charset) {
+    return charset.empty() ? std::string()
+                           : " (unsupported charset " + charset + ": read as UTF-8)";
+}
+
 bool http_success(long status) {
     return status >= 200 && status <= 299;
 }
@@ -73,9 +80,14 @@ void judge_http(const CheckConfig& check, const Response& r, CheckResult& out) {
     }
     // Only what was read is searched: a text past max_body counts as absent.
     // A Shift_JIS or EUC-JP page is searched as UTF-8, like the config's text.
+    // A UTF-8 body is searched where it is: a copy would double the memory of
+    // a body at max_body.
     const bool searched = check.reject_text || check.expect_text || check.expect_regex;
-    const std::string converted = searched ? to_utf8(r.body, r.content_type) : std::string();
-    const std::string_view body = converted;
+    std::string unsupported;
+    const std::optional<std::string> converted =
+        searched ? converted_to_utf8(r.body, r.content_type, &unsupported) : std::nullopt;
+    const std::string_view body = converted ? std::string_view(*converted) : r.body;
+    const std::string read_as = unsupported_note(unsupported);
     if (check.reject_text && !check.reject_text->empty() &&
         body.find(*check.reject_text) != std::string_view::npos) {
         out.raw = State::down;
@@ -84,7 +96,7 @@ void judge_http(const CheckConfig& check, const Response& r, CheckResult& out) {
     }
     if (check.expect_text && body.find(*check.expect_text) == std::string_view::npos) {
         out.raw = State::down;
-        out.error = "text '" + *check.expect_text + "' not found";
+        out.error = "text '" + *check.expect_text + "' not found" + read_as;
         return;
     }
     if (check.expect_regex) {
@@ -96,7 +108,7 @@ void judge_http(const CheckConfig& check, const Response& r, CheckResult& out) {
         }
         if (!RE2::PartialMatch(body, re)) {
             out.raw = State::down;
-            out.error = "pattern '" + *check.expect_regex + "' not found";
+            out.error = "pattern '" + *check.expect_regex + "' not found" + read_as;
             return;
         }
     }
@@ -178,11 +190,14 @@ void judge_feed_check(const CheckConfig& check, const Response& r, TimePoint now
                       CheckResult& out) {
     if (!reachable(r, check, "feed", out))
         return;
+    std::string unsupported;
+    const std::optional<std::string> converted =
+        converted_to_utf8(r.body, r.content_type, &unsupported);
     const FeedVerdict v =
-        judge_feed(to_utf8(r.body, r.content_type), check.match, check.clear, check.max_age, now);
+        judge_feed(converted ? *converted : r.body, check.match, check.clear, check.max_age, now);
     if (!v.parsed) {
         out.raw = State::unknown;
-        out.error = "not a feed: " + v.detail + too_large(r, check);
+        out.error = "not a feed: " + v.detail + too_large(r, check) + unsupported_note(unsupported);
     } else if (v.problem) {
         out.raw = check.feed_state == "down" ? State::down : State::degraded;
         out.error = v.detail;
@@ -235,6 +250,10 @@ CheckResult evaluate(const ChannelConfig& channel, const CheckConfig& check,
             judge_statuspage_check(check, response, out);
         } else if (check.kind == "feed") {
             judge_feed_check(check, response, now, out);
+        } else if (!response.transfer_ok && response.local_failure) {
+            // Our own descriptors or memory ran out: nothing is known of the shop.
+            out.raw = State::unknown;
+            out.error = "could not check (out of local resources): " + response.error;
         } else if (!response.transfer_ok) {
             out.raw = State::down;
             out.error = transfer_error(check, response);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace shopkit {
@@ -9,6 +10,14 @@ namespace shopkit {
 namespace {
 
 constexpr int up = 0, degraded = 1, down = 2, unknown = 3;
+
+// Deeper than any Statuspage document goes; the parser is not recursive, but
+// what a caller does with a deep document may be.
+constexpr int max_json_depth = 64;
+
+std::string fmt_too_deep() {
+    return "too deeply nested (more than " + std::to_string(max_json_depth) + " levels)";
+}
 
 // The order of State's worse(): down > degraded > unknown > up.
 int rank(int state) {
@@ -119,7 +128,33 @@ StatuspageVerdict by_components(const nlohmann::json& doc, const std::vector<std
 
 StatuspageVerdict judge_statuspage(const std::string& body,
                                    const std::vector<std::string>& components) {
-    const nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    // Only what the verdict reads is kept, and nesting is bounded: a whole
+    // summary.json at max_body as a DOM costs tens of times its size.
+    bool too_deep = false;
+    const nlohmann::json::parser_callback_t keep =
+        [&too_deep](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+            using event_t = nlohmann::json::parse_event_t;
+            if (depth > max_json_depth) {
+                too_deep = true;
+                return false;
+            }
+            if (event != event_t::key)
+                return true;
+            const std::string& key = parsed.get_ref<const std::string&>();
+            switch (depth) {
+            case 1: // the document's members
+                return key == "status" || key == "components";
+            case 2: // status's members (the components are array elements, not members)
+                return key == "indicator" || key == "description";
+            case 3: // a component's members
+                return key == "name" || key == "id" || key == "status";
+            default:
+                return false;
+            }
+        };
+    const nlohmann::json doc = nlohmann::json::parse(body, keep, /*allow_exceptions=*/false);
+    if (too_deep)
+        return {unknown, fmt_too_deep()};
     if (doc.is_discarded())
         return {unknown, "malformed JSON"};
     if (!doc.is_object())

@@ -1,6 +1,7 @@
 #include "lib/net/curl_common.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <stdexcept>
 
@@ -51,6 +52,10 @@ std::size_t write_capped(char* data, std::size_t size, std::size_t count, void* 
     std::string& body = *sink->body;
     const std::size_t room = sink->max - std::min(sink->max, body.size());
     if (len <= room) {
+        // Grow by doubling, but never past the cap: a body of exactly max_body
+        // bytes must not leave a buffer of twice that behind it.
+        if (body.size() + len > body.capacity())
+            body.reserve(std::min(sink->max, std::max(body.size() + len, 2 * body.capacity())));
         body.append(data, len);
         return len;
     }
@@ -59,6 +64,19 @@ std::size_t write_capped(char* data, std::size_t size, std::size_t count, void* 
     body.append(data, room);
     sink->truncated = true;
     return room;
+}
+
+bool local_failure(CURLcode code, long os_errno, std::string_view error) {
+    if (code == CURLE_OK)
+        return false;
+    if (code == CURLE_OUT_OF_MEMORY || code == CURLE_FAILED_INIT)
+        return true;
+    if (os_errno == EMFILE || os_errno == ENFILE || os_errno == ENOBUFS || os_errno == ENOMEM)
+        return true;
+    // libcurl's threaded resolver says this when it cannot make its thread or
+    // its socket pair: the name was never asked, so nothing is known of the host.
+    return code == CURLE_COULDNT_RESOLVE_HOST &&
+           error.find("thread failed to start") != std::string_view::npos;
 }
 
 void set_http_basics(CURL* easy, char* errbuf, BodySink* sink, std::chrono::milliseconds timeout) {

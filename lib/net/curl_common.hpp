@@ -59,6 +59,13 @@ struct BodySink {
 // ends the transfer with a short count (CURLE_WRITE_ERROR) once `max` is reached.
 std::size_t write_capped(char* data, std::size_t size, std::size_t count, void* sink);
 
+// True when a failed transfer failed for want of a local resource, not because
+// of the other end: out of memory, out of file descriptors or socket buffers
+// (EMFILE, ENFILE, ENOBUFS, ENOMEM in CURLINFO_OS_ERRNO, whatever the code), or
+// a resolver thread that could not start. A name the resolver answered "no" to,
+// or did not answer in time, is not local. `error` is the transfer's error buffer.
+bool local_failure(CURLcode code, long os_errno, std::string_view error);
+
 // The options every HTTP transfer gets: no signals, `errbuf` (CURL_ERROR_SIZE
 // bytes) as error buffer, the body into `sink` through write_capped, shopkit's
 // User-Agent, every encoding libcurl decodes, and `timeout` for the whole

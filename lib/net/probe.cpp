@@ -14,9 +14,20 @@
 #include <stdexcept>
 #include <string_view>
 
+#include <sys/resource.h>
+
 namespace shopkit {
 
 namespace {
+
+// Descriptors one transfer can hold at once (measured with libcurl 7.88's
+// threaded resolver): its socket, a second one while happy eyeballs tries IPv6
+// and IPv4, and while a name resolves the resolver's socket pair.
+constexpr std::size_t fds_per_transfer = 4;
+// Descriptors kept for everything else: stdin/out/err, the state database with
+// its WAL and SHM (and SQLite's journal), the multi handle's wake-up pair, the
+// CA bundle while a handshake reads it, a canary's transfer, a margin.
+constexpr std::size_t fds_reserved = 32;
 
 [[noreturn]] void multi_failed(const char* what, CURLMcode code) {
     throw std::runtime_error(std::string(what) + ": " + curl_multi_strerror(code));
@@ -162,8 +173,13 @@ void collect(Slot& slot, CURLcode result) {
     const bool capped = result == CURLE_WRITE_ERROR && r.truncated;
     r.transfer_ok = result == CURLE_OK || capped;
     r.timed_out = result == CURLE_OPERATION_TIMEDOUT;
-    if (!r.transfer_ok)
+    if (!r.transfer_ok) {
         r.error = slot.errbuf[0] != '\0' ? slot.errbuf.data() : curl_easy_strerror(result);
+        long os_errno = 0;
+        if (curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
+            os_errno = 0;
+        r.local_failure = curl::local_failure(result, os_errno, r.error);
+    }
 
     long status = 0;
     if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
@@ -192,6 +208,30 @@ void collect(Slot& slot, CURLcode result) {
 }
 
 } // namespace
+
+std::size_t raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        // An unlimited hard limit is refused for open files (it is above
+        // fs.nr_open): ask for a million instead, which the kernel allows by default.
+        if (raised.rlim_cur == RLIM_INFINITY)
+            raised.rlim_cur = 1 << 20;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            limit = raised;
+    }
+    return limit.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20
+                                           : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+std::size_t transfers_within(std::size_t open_files) {
+    if (open_files <= fds_reserved + fds_per_transfer)
+        return 1;
+    return (open_files - fds_reserved) / fds_per_transfer;
+}
 
 std::optional<TimePoint> parse_certinfo_date(std::string_view text) {
     // OpenSSL's ASN1_TIME_print form: "Jan  1 00:00:00 2027 GMT".

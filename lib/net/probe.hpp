@@ -34,9 +34,10 @@ struct Response {
     std::string
         error; // libcurl's reason when !transfer_ok, e.g. "Operation timed out after 10000 ms"
     bool timed_out = false;
-    long http_status = 0;   // last response's status (after redirects); 0 if none
-    std::string body;       // at most Request::max_body bytes
-    bool truncated = false; // the body was longer than max_body; reading stopped there
+    bool local_failure = false; // failed for want of a local resource (curl::local_failure)
+    long http_status = 0;       // last response's status (after redirects); 0 if none
+    std::string body;           // at most Request::max_body bytes
+    bool truncated = false;     // the body was longer than max_body; reading stopped there
     std::string content_type;
     std::string effective_url;
     long redirects = 0;
@@ -66,6 +67,17 @@ class CurlTransport final : public Transport {
     void fetch(const std::vector<Request>& requests, std::size_t concurrency,
                const std::function<void(std::size_t, Response&&)>& done) override;
 };
+
+// Raises this process's soft limit of open files to its hard limit (as far as
+// the kernel allows; failure leaves it as it was) and returns the soft limit
+// then in force.
+std::size_t raise_open_file_limit();
+
+// How many transfers CurlTransport runs at once within `open_files` descriptors:
+// what is left after a reserve for the rest of the program (standard streams,
+// the state database and its WAL and SHM files, libcurl's own), divided by what
+// one transfer can hold. At least 1.
+std::size_t transfers_within(std::size_t open_files);
 
 // Reads a certificate date as libcurl's CERTINFO gives it ("Jan  1 00:00:00 2027 GMT",
 // OpenSSL's print form). Returns nullopt for anything else.

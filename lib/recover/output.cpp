@@ -1,5 +1,6 @@
 #include "lib/recover/output.hpp"
 
+#include "lib/core/controls.hpp"
 #include "lib/record/record.hpp"
 
 #include <fmt/core.h>
@@ -7,6 +8,18 @@
 namespace shopkit {
 
 namespace {
+
+// A field for people: records carry third-party text (an API's error, a step's
+// output), and no control character of it may reach a terminal. Line breaks
+// of our own (a notice's text) stay.
+std::string text_of(const Json& record, const char* key) {
+    const std::string text = field_text(record, key);
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+        out += strip_controls(std::string_view(text).substr(start, nl - start)) + '\n';
+    return out + strip_controls(std::string_view(text).substr(start));
+}
 
 template <class T> std::string joined(const std::vector<T>& v) {
     std::string out;
@@ -33,8 +46,8 @@ std::string argv_text(const std::vector<std::string>& argv) {
 } // namespace
 
 std::string recover_text(const nlohmann::json& r, bool color) {
-    const std::string type = field_text(r, "type");
-    const std::string result = field_text(r, "result");
+    const std::string type = text_of(r, "type");
+    const std::string result = text_of(r, "result");
     const char* paint = "";
     if (color) {
         if (result == "ok")
@@ -46,36 +59,35 @@ std::string recover_text(const nlohmann::json& r, bool color) {
     }
     const char* reset = color && *paint ? "\033[0m" : "";
     if (type == "incident")
-        return fmt::format("{:<9} {} {}  {}\n", field_text(r, "event"), field_text(r, "incident"),
-                           field_text(r, "channel"), field_text(r, "until"));
+        return fmt::format("{:<9} {} {}  {}\n", text_of(r, "event"), text_of(r, "incident"),
+                           text_of(r, "channel"), text_of(r, "until"));
     if (type == "drill") {
-        std::string what = r.contains("step") ? "step " + field_text(r, "step")
-                                              : "channel " + field_text(r, "channel");
-        std::string detail = field_text(r, "error");
+        std::string what =
+            r.contains("step") ? "step " + text_of(r, "step") : "channel " + text_of(r, "channel");
+        std::string detail = text_of(r, "error");
         if (detail.empty() && r.contains("link"))
-            detail =
-                "would point at " + field_text(r, "link") + " (" + field_text(r, "reason") + ")";
+            detail = "would point at " + text_of(r, "link") + " (" + text_of(r, "reason") + ")";
         if (detail.empty() && r.contains("alternatives"))
             detail = "up; alternatives up now: " +
                      (r["alternatives"].empty() ? std::string("none") : r["alternatives"].dump());
         if (detail.empty() && r.contains("argv") && r["argv"].is_array())
             detail = argv_text(r["argv"].get<std::vector<std::string>>());
         if (detail.empty())
-            detail = field_text(r, "note");
+            detail = text_of(r, "note");
         return fmt::format("{}{:<7}{} {:<24} {}\n", paint, result, reset, what, detail);
     }
-    std::string detail = field_text(r, "error");
+    std::string detail = text_of(r, "error");
     if (r.contains("link"))
-        detail = "→ " + field_text(r, "link") + (detail.empty() ? "" : "  " + detail);
+        detail = "→ " + text_of(r, "link") + (detail.empty() ? "" : "  " + detail);
     if (r.contains("argv") && r["argv"].is_array())
         detail = argv_text(r["argv"].get<std::vector<std::string>>());
-    if (!field_text(r, "next_attempt").empty())
+    if (!text_of(r, "next_attempt").empty())
         detail +=
-            (detail.empty() ? "" : "; ") + std::string("next try ") + field_text(r, "next_attempt");
+            (detail.empty() ? "" : "; ") + std::string("next try ") + text_of(r, "next_attempt");
     std::string out =
-        fmt::format("{}{:<8}{} {:<16} {:<9} {}  {}\n", paint, result, reset, field_text(r, "step"),
-                    field_text(r, "event"), field_text(r, "incident"), detail);
-    const std::string err = field_text(r, "stderr");
+        fmt::format("{}{:<8}{} {:<16} {:<9} {}  {}\n", paint, result, reset, text_of(r, "step"),
+                    text_of(r, "event"), text_of(r, "incident"), detail);
+    const std::string err = text_of(r, "stderr");
     std::size_t start = 0;
     while (start < err.size()) {
         const auto end = err.find('\n', start);

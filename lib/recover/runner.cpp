@@ -6,6 +6,7 @@
 #include "lib/record/record.hpp"
 #include "lib/recover/steps.hpp"
 #include "lib/state/lease.hpp"
+#include "lib/state/permissions.hpp"
 
 #include <fmt/core.h>
 
@@ -30,6 +31,7 @@ void Runner::open_state() {
         return;
     }
     const auto path = opt.state ? *opt.state : config.shop.state.value_or(default_state_path());
+    check_state_permissions(path, opt.state.has_value());
     try {
         handle_ = open_sqlite_state(path);
     } catch (const std::runtime_error& e) {

@@ -2,6 +2,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/report/records.hpp"
+#include "lib/state/permissions.hpp"
 #include "lib/state/state.hpp"
 
 #include <fmt/core.h>
@@ -33,6 +34,7 @@ std::string make_report(const Config& config, const ReportRequest& request, Time
             load_records(in, *request.records, config, handle->stores(), now);
         }
     } else {
+        check_state_permissions(path, request.state.has_value());
         try {
             handle = open_sqlite_state_read_only(path);
         } catch (const std::runtime_error& e) {

@@ -11,7 +11,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace shopkit {
 
@@ -192,6 +194,24 @@ void make_parent_dirs(const std::filesystem::path& file) {
     }
 }
 
+// The state holds customer addresses: it is created 0600 before SQLite opens
+// it, whatever the umask, and SQLite gives its -wal and -shm files the mode of
+// the database file (unix VFS, findCreateFileMode).
+void create_private(const std::filesystem::path& file) {
+    if (file.empty() || file == ":memory:")
+        return;
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        // The umask may have taken bits off, never added them; make sure of 0600.
+        (void)::fchmod(fd, 0600);
+        ::close(fd);
+        return;
+    }
+    if (errno != EEXIST)
+        throw std::runtime_error(
+            fmt::format("{}: cannot create: {}", file.string(), std::strerror(errno)));
+}
+
 } // namespace
 
 const std::vector<Migration>& sqlite_migrations() {
@@ -220,8 +240,10 @@ Database::Database(const std::filesystem::path& path, std::chrono::milliseconds 
     const bool read_only = access == Access::read_only;
     if (read_only && !std::filesystem::exists(path))
         throw std::runtime_error(fmt::format("{}: no such state file", path_));
-    if (!read_only)
+    if (!read_only) {
         make_parent_dirs(path);
+        create_private(path);
+    }
     // One connection per object and per thread: SQLite's own mutexes are not needed.
     const int flags = read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

@@ -25,7 +25,13 @@ Routes (GET unless said otherwise):
                       critical; components Storefront, Checkout, Admin (operational unless
                       the query says otherwise)
   /rss/<case>, /atom/<case>
-                      incident notice feeds in Japanese; case ongoing|recovered|quiet
+                      incident notice feeds in Japanese; case ongoing|recovered|quiet|
+                      hostile (a title with ESC, OSC, BEL, C1 and DEL in it)
+  /gzipbomb           200, Content-Encoding: gzip: the /ok page and then 200 MiB of
+                      zeros, about 200 kB on the wire
+  /json/deep          200, application/json: 100,000 '[' (never closed)
+  /json/wide          200, a Statuspage summary (indicator none) made nearly 1 MiB by
+                      100,000 small objects in "incidents"
   /flip, /flip/<any>  the /ok page, unless overridden
   POST /control?path=/x&status=N
                       from now on GET /x answers N (2xx: the /ok page); status=clear
@@ -49,6 +55,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import zlib
 
 KEYWORD = "カートに入れる"
 MAINTENANCE = "ただいまメンテナンス中です"
@@ -112,12 +119,47 @@ def feed_entries(case, now):
             ("【復旧】一部のショップでカートに商品を追加できない不具合は復旧しました", 5 * 60),
             ("【障害】一部のショップでカートに商品を追加できない不具合が発生しています", 50 * 60),
         ]
+    if case == "hostile":
+        # What a compromised or careless feed could send to an operator's terminal:
+        # set its title (OSC … BEL), clear the screen, CSI as C1 (U+009B), DEL.
+        return [("【障害】\x1b]0;pwned\x07\x1b[2J決済\u009b31mが停止\x7fしています", 60)]
     if case == "quiet":
         return [
             ("【お知らせ】年末年始の配送スケジュールについて", 2 * 3600),
             ("新しい決済方法を追加しました", 5 * 86400),
         ]
     return None
+
+
+_gzip_bomb = None
+
+
+def gzip_bomb():
+    """The /ok page and 200 MiB of zeros as one gzip member, built once and kept.
+    Deflating 200 MiB takes seconds, so one MiB is deflated after a full flush
+    (which resets the compressor) and that block repeated."""
+    global _gzip_bomb
+    if _gzip_bomb is None:
+        page = OK_PAGE.encode("utf-8")
+        zeros = bytes(1 << 20)
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        head = c.compress(page) + c.flush(zlib.Z_FULL_FLUSH)
+        block = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+        tail = c.flush()
+        crc = zlib.crc32(page)
+        for _ in range(200):
+            crc = zlib.crc32(zeros, crc)
+        size = (len(page) + 200 * len(zeros)) & 0xFFFFFFFF
+        _gzip_bomb = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + head + block * 200 + tail
+                      + crc.to_bytes(4, "little") + size.to_bytes(4, "little"))
+    return _gzip_bomb
+
+
+def wide_statuspage():
+    """A Statuspage summary, indicator none, that is nearly 1 MiB of small objects."""
+    doc = json.loads(statuspage("none", {}))
+    doc["incidents"] = [{"k": i % 10} for i in range(100_000)]
+    return json.dumps(doc, separators=(",", ":"))
 
 
 def xml_escape(s):
@@ -371,6 +413,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_body(404, ERROR_PAGE.format(status=404))
             else:
                 self.send_body(200, body, "application/json")
+        elif path == "/gzipbomb":
+            self.send_body(200, gzip_bomb(), headers=[("Content-Encoding", "gzip")])
+        elif path == "/json/deep":
+            self.send_body(200, "[" * 100_000, "application/json")
+        elif path == "/json/wide":
+            self.send_body(200, wide_statuspage(), "application/json")
         elif path.startswith("/rss/"):
             body = rss(path[len("/rss/"):], self.base_url())
             if body is None:

@@ -48,3 +48,35 @@ TEST_CASE("charset: bad bytes become U+FFFD and a cut character at the end is dr
     // 0xff is not Shift_JIS.
     CHECK(to_utf8("\x83\x4a\xff\x83\x4a", "text/html; charset=shift_jis") == "カ\xEF\xBF\xBDカ");
 }
+
+TEST_CASE("charset: only the documented sets are converted, no other name reaches iconv") {
+    CHECK(supported_charset("") == "UTF-8");
+    CHECK(supported_charset("utf-8") == "UTF-8");
+    CHECK(supported_charset("us-ascii") == "UTF-8");
+    for (const char* sjis :
+         {"shift_jis", "shift-jis", "sjis", "x-sjis", "windows-31j", "cp932", "ms932", "Shift_JIS"})
+        CHECK(supported_charset(sjis) == "CP932");
+    CHECK(supported_charset("euc-jp") == "EUC-JP-MS");
+    CHECK(supported_charset("x-euc-jp") == "EUC-JP-MS");
+    CHECK(supported_charset("iso-2022-jp") == "ISO-2022-JP");
+    CHECK(supported_charset("iso-8859-1") == "CP1252");
+    CHECK(supported_charset("latin1") == "CP1252");
+    for (const char* refused : {"../../etc/passwd", "utf-7", "ibm037", "utf-8//translit", "ucs-2",
+                                "euc-kr", "cp932 ", "x"})
+        CHECK_FALSE(supported_charset(refused).has_value());
+
+    // An unsupported set is read as it is, and its name told.
+    std::string name;
+    CHECK_FALSE(converted_to_utf8("+ZeVnLIqe-", "text/html; charset=UTF-7", &name).has_value());
+    CHECK(name == "utf-7");
+    name.clear();
+    CHECK_FALSE(converted_to_utf8("x", "text/html; charset=IBM037", &name).has_value());
+    CHECK(name == "ibm037");
+    CHECK(to_utf8("abc", "text/html; charset=../../etc/passwd") == "abc");
+    // UTF-8 is not copied out: nothing to convert.
+    name.clear();
+    CHECK_FALSE(converted_to_utf8("カート", "text/html; charset=utf-8", &name).has_value());
+    CHECK(name.empty());
+    // ISO-2022-JP, now that it is converted.
+    CHECK(to_utf8("\x1b$B%+!<%H\x1b(B", "text/plain; charset=ISO-2022-JP") == "カート");
+}

@@ -167,3 +167,30 @@ TEST_CASE("check output: -v says what the run did") {
     CHECK(std::find(lines.begin(), lines.end(), "incident own-20260604T0300 opened") !=
           lines.end());
 }
+
+TEST_CASE("check output: no control character of a detail reaches text, tsv or nagios") {
+    // A feed title that would set the terminal's title and clear the screen, with
+    // CSI as C1 (U+009B) and DEL.
+    RunOutcome o;
+    o.results = {result("cart", State::down, State::down, 200, 0.1,
+                        "\x1b]0;pwned\x07\x1b[2J障害\xc2\x9b"
+                        "31m\x7f\tend")};
+    o.network_detail = "\x1b[2J";
+    o.exit_status = 2;
+    for (CheckFormat f : {CheckFormat::text, CheckFormat::tsv, CheckFormat::nagios}) {
+        const std::string out = render(f, o);
+        INFO(out);
+        CHECK(out.find("]0;pwned[2J障害31m end") != std::string::npos);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const auto c = static_cast<unsigned char>(out[i]);
+            const bool tsv_tab = f == CheckFormat::tsv && c == '\t';
+            CHECK((c >= 0x20 || c == '\n' || tsv_tab));
+            CHECK(c != 0x7f);
+            if (c == 0xc2 && i + 1 < out.size())
+                CHECK_FALSE((static_cast<unsigned char>(out[i + 1]) >= 0x80 &&
+                             static_cast<unsigned char>(out[i + 1]) <= 0x9f));
+        }
+    }
+    for (const std::string& line : describe_run(o, 2))
+        CHECK(line.find('\x1b') == std::string::npos);
+}

@@ -2,6 +2,8 @@
 // stores: thresholds, incidents, canaries, exit statuses, no socket, no file.
 #include "lib/check/run.hpp"
 #include "lib/config/config.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/exit_status.hpp"
 
 #include "fake_stores.hpp"
 #include "fake_transport.hpp"
@@ -188,4 +190,30 @@ TEST_CASE("check run: each run adds the minute since the previous probe to the d
     CHECK(f.state.check_daily.at({"own", "top", "2026-06-04"}).up == std::chrono::seconds(120));
     CHECK(f.state.channel_daily.at({"own", "2026-06-04"}) == cart);
     CHECK(f.state.channel_daily.at({"mall", "2026-06-04"}).up == std::chrono::seconds(120));
+}
+
+TEST_CASE("check run: a config without [[channel]] is a config error, never \"all up\"") {
+    Fixture f;
+    const Config empty = parse_config("[shop]\nname = \"テスト商店\"\n", "shop.toml");
+    RunOptions options;
+    options.stores = &f.state.stores;
+    try {
+        run_checks(empty, options, f.net, f.clock);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.status() == exit_status::config);
+        CHECK(std::string(e.what()) == "shop.toml: no [[channel]]: nothing to check");
+    }
+    CHECK(f.net.asked.empty());
+}
+
+TEST_CASE("check run: concurrency stays within the open-file limit") {
+    Fixture f;
+    RunOptions options;
+    options.stores = &f.state.stores;
+    options.concurrency = 1'000'000;
+    const RunOutcome out = run_checks(f.config, options, f.net, f.clock);
+    // Four checks: far below any cap, so nothing is capped.
+    CHECK_FALSE(out.concurrency_cap.has_value());
+    CHECK(out.open_file_limit >= 1);
 }

@@ -941,3 +941,41 @@ TEST_CASE("config: runbook steps take events, filters and built-in actions") {
     CHECK_THAT(error_of(channels + "[[runbook.step]]\nid = \"s\"\nrun = [\"x\"]\nretries = -1\n"),
                Catch::Contains("retries"));
 }
+
+TEST_CASE("config: max_body is at most 64MiB") {
+    CHECK(parse_config(with_check("max_body = \"64MiB\"\n"), "shop.toml")
+              .channels[0]
+              .checks[0]
+              .max_body == 64 * 1024 * 1024);
+    CHECK_THAT(error_of(with_check("max_body = \"1GiB\"\n")),
+               Catch::StartsWith("shop.toml:6:") && Catch::Contains("at most 64MiB"));
+    CHECK_THAT(error_of(with_check("max_body = 67108865\n")), Catch::Contains("at most 64MiB"));
+}
+
+TEST_CASE("config: every URL is parsed at load, a broken port is file:line and the key") {
+    CHECK_THAT(error_of(with_check("url = \"http://shop.example.jp:80x/\"\n")),
+               Catch::StartsWith("shop.toml:6:") && Catch::Contains("'url'") &&
+                   Catch::Contains("ort"));
+    CHECK_THAT(error_of(with_check("url = \"http://shop.example.jp:99999/\"\n")),
+               Catch::StartsWith("shop.toml:6:"));
+    CHECK_THAT(error_of(with_check("url = \"http://[::1/\"\n")), Catch::StartsWith("shop.toml:6:"));
+    CHECK_NOTHROW(parse_config(with_check("url = \"https://[::1]:8443/a?b#c\"\n"), "shop.toml"));
+    CHECK_THAT(error_of("[[channel]]\nid = \"own\"\nurl = \"https://shop.example.jp:x/\"\n"),
+               Catch::StartsWith("shop.toml:3:"));
+    CHECK_THAT(
+        error_of("[policy]\ncanary = [\"http://a.example:1/\", \"http://b.example:80x/\"]\n"),
+        Catch::StartsWith("shop.toml:2:") && Catch::Contains("canary"));
+    CHECK_THAT(error_of(channel_head + "[[target]]\nid = \"s\"\nkind = \"slack\"\n"
+                                       "api_base = \"https://slack.test:0x1/\"\n"),
+               Catch::StartsWith("shop.toml:7:") && Catch::Contains("'api_base'"));
+}
+
+TEST_CASE("config: a tls check needs an https:// URL") {
+    CHECK_THAT(error_of(with_check("kind = \"tls\"\nurl = \"http://shop.example.jp/\"\n")),
+               Catch::StartsWith("shop.toml:7:") && Catch::Contains("https://"));
+    // Lent by an http:// channel: the kind is what is wrong.
+    CHECK_THAT(error_of("[[channel]]\nid = \"own\"\nurl = \"http://shop.example.jp/\"\n"
+                        "[[channel.check]]\nid = \"cert\"\nkind = \"tls\"\n"),
+               Catch::StartsWith("shop.toml:6:") && Catch::Contains("https://"));
+    CHECK_NOTHROW(parse_config(with_check("kind = \"tls\"\n"), "shop.toml"));
+}

@@ -356,3 +356,13 @@ TEST_CASE("check: make_request reads auth secrets") {
     ::unsetenv("SHOPKIT_TEST_CHECK_UNSET");
     CHECK_THROWS_AS(make_request(c), Error);
 }
+
+TEST_CASE("check: a transfer that failed for want of a local resource is unknown, never down") {
+    Response r = failed("Failed to connect to shop.test port 443: Too many open files");
+    r.local_failure = true;
+    const CheckResult res = eval(http_check(), r);
+    CHECK(res.raw == State::unknown);
+    CHECK(res.error.find("Too many open files") != std::string::npos);
+    // The same words from the other end (no local failure) are the shop's.
+    CHECK(eval(http_check(), failed("Couldn't connect to server")).raw == State::down);
+}

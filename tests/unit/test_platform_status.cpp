@@ -142,3 +142,31 @@ TEST_CASE("statuspage: a deeply nested body does not crash") {
     REQUIRE_NOTHROW(v = judge_statuspage(deep, {}));
     CHECK(v.state == 3);
 }
+
+TEST_CASE("statuspage: nesting deeper than 64 is unknown, said so, and costs no stack") {
+    const std::string deep(100000, '[');
+    auto v = judge_statuspage(deep, {});
+    CHECK(v.state == 3);
+    CHECK(v.detail.find("too deeply nested") != std::string::npos);
+    const std::string closed = std::string(100000, '[') + std::string(100000, ']');
+    v = judge_statuspage(closed, {});
+    CHECK(v.state == 3);
+    CHECK(v.detail.find("too deeply nested") != std::string::npos);
+    // Deep where the verdict does not look still counts: the whole body is bounded.
+    const std::string nested_member = R"({"status":{"indicator":"none"},"x":)" +
+                                      std::string(100, '[') + std::string(100, ']') + "}";
+    CHECK(judge_statuspage(nested_member, {}).state == 3);
+}
+
+TEST_CASE("statuspage: members the verdict does not read are skipped, the rest still judged") {
+    const std::string doc =
+        R"({"page":{"name":"x"},"incidents":[{"k":1},{"k":2}],"status":{"indicator":"major",)"
+        R"("description":"Partial System Outage","extra":[1,2]},"components":[{"id":"c1",)"
+        R"("name":"Checkout","status":"major_outage","group":{"deep":[1]}}]})";
+    auto v = judge_statuspage(doc, {});
+    CHECK(v.state == 2);
+    CHECK(v.detail == "major: Partial System Outage");
+    v = judge_statuspage(doc, {"Checkout"});
+    CHECK(v.state == 2);
+    CHECK(v.detail == "Checkout: major_outage");
+}

@@ -1,6 +1,8 @@
 // CurlTransport against a small HTTP/1.1 server on 127.0.0.1, run inside the test.
 #include "lib/net/probe.hpp"
 
+#include "lib/net/curl_common.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
@@ -461,4 +464,26 @@ TEST_CASE("probe: certificate dates as libcurl prints them") {
     CHECK_FALSE(parse_certinfo_date("Foo  1 00:00:00 2027 GMT"));
     CHECK_FALSE(parse_certinfo_date("Feb 30 00:00:00 2027 GMT"));
     CHECK_FALSE(parse_certinfo_date("2027-01-01T00:00:00Z"));
+}
+
+TEST_CASE("probe: local resource failures are told from the other end's") {
+    using shopkit::curl::local_failure;
+    CHECK(local_failure(CURLE_COULDNT_CONNECT, EMFILE, "socket failure"));
+    CHECK(local_failure(CURLE_COULDNT_CONNECT, ENFILE, ""));
+    CHECK(local_failure(CURLE_COULDNT_CONNECT, ENOBUFS, ""));
+    CHECK(local_failure(CURLE_COULDNT_CONNECT, ENOMEM, ""));
+    CHECK(local_failure(CURLE_OUT_OF_MEMORY, 0, ""));
+    CHECK(local_failure(CURLE_COULDNT_RESOLVE_HOST, 0, "getaddrinfo() thread failed to start"));
+    CHECK_FALSE(local_failure(CURLE_COULDNT_CONNECT, ECONNREFUSED, "Connection refused"));
+    CHECK_FALSE(local_failure(CURLE_COULDNT_RESOLVE_HOST, 0, "Could not resolve host: shop.test"));
+    CHECK_FALSE(local_failure(CURLE_OPERATION_TIMEDOUT, 0, "Operation timed out"));
+    CHECK_FALSE(local_failure(CURLE_OK, EMFILE, ""));
+}
+
+TEST_CASE("probe: transfers within an open-file limit") {
+    CHECK(shopkit::transfers_within(0) == 1);
+    CHECK(shopkit::transfers_within(36) == 1);
+    CHECK(shopkit::transfers_within(64) == 8);
+    CHECK(shopkit::transfers_within(1024) == 248);
+    CHECK(shopkit::raise_open_file_limit() >= 1);
 }

@@ -287,6 +287,25 @@ TEST_CASE("state: the file is in WAL mode and its directory is private") {
           std::to_string(latest_schema_version()));
 }
 
+TEST_CASE("state: the file, its WAL and its SHM are created 0600 whatever the umask") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    const mode_t old = ::umask(022);
+    {
+        auto store = open_sqlite_state(db);
+        CheckCounter c;
+        store->stores().transaction([&] { store->stores().checks.save_counter({"own", "x"}, c); });
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            const fs::path file = db.string() + suffix;
+            struct stat st {};
+            INFO(file);
+            REQUIRE(::stat(file.c_str(), &st) == 0);
+            CHECK((st.st_mode & 0777) == 0600);
+        }
+    }
+    ::umask(old);
+}
+
 TEST_CASE("state: a second run waits for the first one's transaction") {
     TempDir dir;
     const fs::path db = dir.path() / "state.db";
