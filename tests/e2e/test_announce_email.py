@@ -579,6 +579,14 @@ class EmailTest(unittest.TestCase):
         self.assertEqual(len(smtp2.messages()), 10)
         self.assertGreaterEqual(elapsed, 0.45)
 
+    def test_dry_run_without_the_unsubscribe_secret_shows_a_placeholder(self):
+        smtp = self.server("--mode", "plain")
+        self.write_config(smtp.port, unsubscribe_secret_env="SHOPKIT_UNSUB_SECRET_UNSET")
+        run = self.announce("--dry-run", stdin=opened_record())
+        self.assertEqual(run.status, 0, str(run))
+        self.assertIn("<https://shop.example.jp/unsubscribe?t=TOKEN>", run.stdout + run.stderr)
+        self.assertEqual(smtp.events(), [])
+
     def test_bad_email_settings_are_refused_at_load(self):
         cases = [
             ({"connections": 17}, "connections"),
