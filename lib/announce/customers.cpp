@@ -1,7 +1,9 @@
 #include "lib/announce/customers.hpp"
 
+#include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/text.hpp"
+#include "lib/model/incident.hpp"
 #include "lib/net/mime.hpp"
 
 #include <fmt/core.h>
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <sstream>
 
 namespace shopkit {
@@ -121,6 +124,14 @@ bool truthy(const std::string& cell) {
     return v == "true" || v == "yes" || v == "y" || v == "1";
 }
 
+// A token goes into a URL and a header as it is: unreserved characters only.
+bool token_ok(const std::string& token) {
+    return token.size() <= 200 && std::all_of(token.begin(), token.end(), [](char ch) {
+               return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+                      ch == '.' || ch == '~';
+           });
+}
+
 } // namespace
 
 CustomerList parse_customers(std::string_view text, const std::string& name) {
@@ -138,7 +149,8 @@ CustomerList parse_customers(std::string_view text, const std::string& name) {
         if (column.empty())
             continue;
         if (!columns.emplace(column, i).second &&
-            (column == "email" || column == "name" || column == "segment" || column == "opted_in"))
+            (column == "email" || column == "name" || column == "segment" || column == "opted_in" ||
+             column == "token"))
             throw config_error(
                 fmt::format("{}:{}: the column '{}' is named twice", name, header->line, column));
     }
@@ -167,6 +179,7 @@ CustomerList parse_customers(std::string_view text, const std::string& name) {
         c.name = trim_cell(cell(*row, "name"));
         c.segment = trim_cell(cell(*row, "segment"));
         c.opted_in = truthy(cell(*row, "opted_in"));
+        c.token = trim_cell(cell(*row, "token"));
         const std::string where = fmt::format("{}:{}", name, row->line);
         if (c.email.empty()) {
             list.problems.push_back(where + ": no email; row skipped");
@@ -182,6 +195,13 @@ CustomerList parse_customers(std::string_view text, const std::string& name) {
             list.problems.push_back(fmt::format(
                 "{}: \"{}\" is not an e-mail address this program can send to; row skipped", where,
                 shown(c.email)));
+            continue;
+        }
+        if (!token_ok(c.token)) {
+            list.problems.push_back(fmt::format(
+                "{}: the token of \"{}\" has a character a URL cannot carry as it is (only "
+                "A-Z a-z 0-9 - _ . ~, at most 200); row skipped",
+                where, shown(c.email)));
             continue;
         }
         const auto [it, fresh] = seen.emplace(lower(c.email), list.customers.size());
@@ -225,6 +245,57 @@ std::vector<Customer> select_customers(const CustomerList& list,
         out.push_back(c);
     }
     return out;
+}
+
+std::string unsubscribe_token(std::string_view secret, std::string_view address) {
+    std::string b = base64(hmac_sha256(secret, lower(std::string(address))));
+    for (char& ch : b)
+        ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+    return b.substr(0, 22);
+}
+
+std::string unsubscribe_url(const std::string& url, const std::string& token) {
+    if (url.empty() || token.empty())
+        return url;
+    if (const auto at = url.find("{token}"); at != std::string::npos)
+        return url.substr(0, at) + token + url.substr(at + 7);
+    const auto hash = url.find('#');
+    const std::string base = url.substr(0, hash);
+    const std::string fragment = hash == std::string::npos ? std::string() : url.substr(hash);
+    return base + (base.find('?') == std::string::npos ? "?t=" : "&t=") + token + fragment;
+}
+
+std::vector<std::string> unknown_customer_fields(const std::string& source) {
+    static const std::regex tag(R"(\{\{\{?[#^/&]?\s*customer\.([A-Za-z0-9_]+))");
+    std::vector<std::string> out;
+    for (std::sregex_iterator it(source.begin(), source.end(), tag), end; it != end; ++it) {
+        const std::string field = (*it)[1];
+        if (std::find(std::begin(customer_fields), std::end(customer_fields), field) ==
+                std::end(customer_fields) &&
+            std::find(out.begin(), out.end(), field) == out.end())
+            out.push_back(field);
+    }
+    return out;
+}
+
+void check_customer_templates(const TemplateSearch& search, const std::string& name,
+                              const std::string& who) {
+    for (Event event : {Event::opened, Event::updated, Event::resolved, Event::maintenance}) {
+        for (const std::string& n : {name, name + ".html"}) {
+            std::optional<Template> tmpl;
+            try {
+                tmpl = find_template(search, std::string(to_string(event)), n);
+            } catch (const Error&) {
+                continue; // no template for this event: the run says so when it needs one
+            }
+            const auto unknown = unknown_customer_fields(tmpl->source);
+            if (!unknown.empty())
+                throw config_error(fmt::format(
+                    "{}: {} uses {{{{customer.{}}}}}, which is not a customer variable (email, "
+                    "name, segment, token)",
+                    who, tmpl->path, unknown.front()));
+        }
+    }
 }
 
 } // namespace shopkit

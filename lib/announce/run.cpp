@@ -466,7 +466,9 @@ int run_announce(const Config& config, const AnnounceOptions& options, const Ann
     run.on_bad_input = sink.bad_input;
     run.env.config = &config;
     run.env.clock = &clock;
-    run.env.log = [](const std::string& message) { cli::warn(message); };
+    // What targets say on the way (counts, waits) is for -v: a run that went
+    // well prints nothing, so cron stays quiet. Warnings go through cli::warn.
+    run.env.log = [](const std::string& message) { cli::info(message); };
     for (const auto& id : options.targets)
         if (run.target_config(id) == nullptr)
             throw usage_error(

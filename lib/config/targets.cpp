@@ -1,4 +1,5 @@
 #include "lib/config/sections.hpp"
+#include "lib/config/send_rate.hpp"
 
 #include <fmt/core.h>
 
@@ -77,6 +78,18 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
                                          value));
             if (const std::string why = url_problem(value); !why.empty())
                 t.fail(name, fmt::format("'url' is not a valid URL: {}: \"{}\"", why, value));
+        } else if (name == "connections") {
+            const auto n = t.integer(name);
+            if (!n || *n < min_connections || *n > max_connections)
+                t.fail(name, fmt::format("'connections' must be a whole number from {} to {}",
+                                         min_connections, max_connections));
+            value = std::to_string(*n);
+        } else if (name == "rate") {
+            value = t.string(name).value_or("");
+            if (!parse_send_rate(value))
+                t.fail(name, fmt::format("'rate' must be messages per second, minute or hour, "
+                                         "like \"10/s\", \"600/m\" or \"36000/h\", not \"{}\"",
+                                         value));
         } else if (name == "url" || name == "image_url") {
             value = *t.url(name);
         } else if (const auto* s = node->as_string()) {

@@ -359,16 +359,27 @@ std::string list_unsubscribe(const std::string& mailto, const std::string& url) 
 
 std::string build_message(const Message& m) {
     std::string out;
-    out.reserve(1024 + m.body.size() * 2);
+    out.reserve(1024 + (m.body.size() + m.html.size()) * 2);
     out += "Date: " + m.date + "\r\n";
     out += "From: " + format_mailbox(m.from, 6) + "\r\n";
     out += "To: " + format_mailbox(m.to, 4) + "\r\n";
     out += "Subject: " + encode_unstructured(m.subject, 9) + "\r\n";
     out += "Message-ID: " + m.message_id + "\r\n";
     out += "MIME-Version: 1.0\r\n";
-    out += "Content-Type: text/plain; charset=UTF-8\r\n";
-    out += "Content-Transfer-Encoding: base64\r\n";
+    // A base64 part never holds "=_", so this boundary cannot occur inside one.
+    const std::string boundary =
+        m.html.empty() ? std::string() : fmt::format("=_shopkit_{:016x}", fnv1a(m.message_id));
+    if (m.html.empty()) {
+        out += "Content-Type: text/plain; charset=UTF-8\r\n";
+        out += "Content-Transfer-Encoding: base64\r\n";
+    } else {
+        out += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
+    }
     out += "Auto-Submitted: auto-generated\r\n";
+    if (!m.list_id.empty())
+        out += "List-Id: " + m.list_id + "\r\n";
+    if (!m.feedback_id.empty())
+        out += "Feedback-ID: " + m.feedback_id + "\r\n";
     const std::string unsubscribe = list_unsubscribe(m.unsubscribe_mailto, m.unsubscribe_url);
     if (!unsubscribe.empty()) {
         out += "List-Unsubscribe: " + unsubscribe + "\r\n";
@@ -377,7 +388,19 @@ std::string build_message(const Message& m) {
             out += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
     }
     out += "\r\n";
+    if (m.html.empty()) {
+        out += base64_lines(crlf_lines(m.body));
+        return out;
+    }
+    out += "--" + boundary + "\r\n";
+    out += "Content-Type: text/plain; charset=UTF-8\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
     out += base64_lines(crlf_lines(m.body));
+    out += "--" + boundary + "\r\n";
+    out += "Content-Type: text/html; charset=UTF-8\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    out += base64_lines(crlf_lines(m.html));
+    out += "--" + boundary + "--\r\n";
     return out;
 }
 
@@ -393,6 +416,10 @@ std::string preview_message(const Message& m) {
     out += "To: " + shown(m.to) + "\n";
     out += "Subject: " + one_line(m.subject) + "\n";
     out += "Message-ID: " + m.message_id + "\n";
+    if (!m.list_id.empty())
+        out += "List-Id: " + m.list_id + "\n";
+    if (!m.feedback_id.empty())
+        out += "Feedback-ID: " + m.feedback_id + "\n";
     std::string unsubscribe = list_unsubscribe(m.unsubscribe_mailto, m.unsubscribe_url);
     for (std::size_t p; (p = unsubscribe.find("\r\n")) != std::string::npos;)
         unsubscribe.erase(p, 2);

@@ -75,6 +75,9 @@ struct Message {
     std::string message_id;         // "<…@…>"
     std::string unsubscribe_mailto; // an address, or empty
     std::string unsubscribe_url;    // an http(s) URL, or empty
+    std::string html;               // UTF-8 HTML: a second, text/html part; empty: none
+    std::string list_id;            // "<id>" of List-Id (RFC 2919), or empty
+    std::string feedback_id;        // the Feedback-ID value (a:b:c:sender), or empty
 };
 
 // The List-Unsubscribe value: "<mailto:ADDR?subject=unsubscribe>, <URL>" (either
@@ -83,10 +86,12 @@ std::string list_unsubscribe(const std::string& mailto, const std::string& url);
 
 // The whole message, CRLF line ends: Date, From, To, Subject, Message-ID,
 // MIME-Version, Content-Type text/plain; charset=UTF-8, Content-Transfer-Encoding
-// base64, Auto-Submitted, List-Unsubscribe (when either is set) and
-// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058, only with an
-// https URL), a blank line, the base64 body. Lines are at most 78 characters
-// except a List-Unsubscribe holding a URL longer than that.
+// base64, Auto-Submitted, List-Id and Feedback-ID (when set), List-Unsubscribe
+// (when either is set) and List-Unsubscribe-Post: List-Unsubscribe=One-Click
+// (RFC 8058, only with an https URL), a blank line, the base64 body. With `html`,
+// the body is multipart/alternative: the text part, then the text/html part
+// (both base64), the boundary derived from the Message-ID. Lines are at most 78
+// characters except a List-Unsubscribe holding a URL longer than that.
 std::string build_message(const Message& message);
 
 // The headers of `build_message` as people read them (UTF-8, unfolded, LF line

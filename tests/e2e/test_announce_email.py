@@ -2,11 +2,15 @@
 server on 127.0.0.1 (smtp_server.py, Debian's aiosmtpd), and what arrived parsed
 with Python's email package: headers decoded, body decoded, one message per
 opted-in recipient, STARTTLS enforced, rejected recipients, a run killed
-mid-batch and re-run.
+mid-batch and re-run; a bulk sender's message parsed strictly, its
+per-recipient unsubscribe URL, and its DKIM signature checked by an independent
+verifier (dkimpy, with the test's public key instead of DNS).
 """
 
 import base64
 import datetime
+import hashlib
+import hmac
 import email
 import email.policy
 import email.utils
@@ -18,6 +22,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+
+import dkim
 
 import helpers
 
@@ -425,6 +431,181 @@ class EmailTest(unittest.TestCase):
             a = run.one()
             self.assertEqual(a["result"], "failed", str(run))
             self.assertIn("needs 'unsubscribe'", a.get("error") or "", str(run))
+
+    # --- a bulk sender: per-recipient unsubscribe, DKIM, List-Id, Feedback-ID -------------
+
+    def make_dkim_key(self, algorithm):
+        """A private key file (0600) and the TXT record a DNS lookup would give."""
+        key = self.box.path(f"dkim-{algorithm}.pem")
+        if algorithm == "rsa":
+            subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True,
+                           capture_output=True)
+        else:
+            subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key],
+                           check=True, capture_output=True)
+        os.chmod(key, 0o600)
+        der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        if algorithm == "rsa":
+            record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
+        else:
+            record = b"v=DKIM1; k=ed25519; p=" + base64.b64encode(der[-32:])
+        return key, record
+
+    def assert_dkim(self, raw, record, domain=b"example.jp", selector=b"shop2026"):
+        def dns(name, timeout=5):
+            self.assertTrue(name.startswith(selector + b"._domainkey." + domain), name)
+            return record
+        self.assertTrue(dkim.verify(raw, dnsfunc=dns), raw[:600])
+        sig = email.message_from_bytes(raw, policy=email.policy.compat32)["DKIM-Signature"]
+        tags = {k.strip(): v.strip() for k, _, v in
+                (t.partition("=") for t in re.sub(r"\s+", "", sig).split(";") if t)}
+        self.assertEqual(tags["c"], "relaxed/relaxed")
+        signed = {h.lower() for h in tags["h"].split(":")}
+        for h in ("from", "subject", "date", "message-id", "list-unsubscribe",
+                  "list-unsubscribe-post"):
+            self.assertIn(h, signed, tags["h"])
+        return tags
+
+    def test_bulk_sender_message_parsed_strictly_and_dkim_signed(self):
+        secret = "unsub-secret-3f9a-not-in-any-output"
+        self.box.write("unsub.secret", secret + "\n", 0o600)
+        for algorithm, a_tag in (("rsa", "rsa-sha256"), ("ed25519", "ed25519-sha256")):
+            with self.subTest(algorithm=algorithm):
+                for name in ("state.db", "state.db-wal", "state.db-shm"):
+                    if os.path.exists(self.box.path(name)):
+                        os.unlink(self.box.path(name))
+                key, record = self.make_dkim_key(algorithm)
+                smtp = self.server("--mode", "starttls", "--cert", self.cert, "--key", self.key,
+                                   "--auth", f"shop:{PASSWORD}")
+                self.write_config(smtp.port, unsubscribe_secret_file=self.box.path("unsub.secret"),
+                                  dkim_domain="example.jp", dkim_selector="shop2026",
+                                  dkim_key_file=key,
+                                  list_id="outage.example.jp", feedback_id="shop42")
+                # Without -v a run that mailed everyone says nothing on stderr but the
+                # bad row of the list.
+                run = self.announce(stdin=opened_record())
+                self.assertEqual(run.status, 0, str(run))
+                self.assertEqual(run.one()["result"], "sent", str(run))
+                self.assertEqual(run.stderr.strip().splitlines(),
+                                 [l for l in run.stderr.strip().splitlines() if "bad-row" in l],
+                                 str(run))
+                self.assert_mailed_once(smtp, MAILED)
+                for event, raw, _ in smtp.messages():
+                    rcpt = event["rcpt_tos"][0]
+                    self.assertNotIn(secret.encode(), raw)
+                    msg = email.message_from_bytes(raw, policy=email.policy.strict)
+                    self.assertEqual(msg.defects, [])
+                    token = base64.urlsafe_b64encode(
+                        hmac.new(secret.encode(), rcpt.lower().encode(),
+                                 hashlib.sha256).digest()).decode()[:22]
+                    url = f"https://shop.example.jp/unsubscribe?t={token}"
+                    self.assertEqual(str(msg["List-Unsubscribe"]),
+                                     f"<mailto:unsubscribe@example.jp?subject=unsubscribe>, "
+                                     f"<{url}>")
+                    self.assertEqual(str(msg["List-Unsubscribe-Post"]),
+                                     "List-Unsubscribe=One-Click")
+                    self.assertEqual(str(msg["List-Id"]), "<outage.example.jp>")
+                    self.assertEqual(str(msg["Feedback-ID"]), "opened:mail:shopkit:shop42")
+                    body = msg.get_content().replace("\r\n", "\n")
+                    self.assertIsNotNone(re.search(f"配信停止: {re.escape(url)}$", body,
+                                                   re.MULTILINE), body)
+                    tags = self.assert_dkim(raw, record)
+                    self.assertEqual(tags["a"], a_tag)
+                    self.assertEqual(tags["d"], "example.jp")
+                    # A changed subject breaks the signature: it is really checked.
+                    forged = raw.replace(b"Subject: ", b"Subject: Re: ", 1)
+                    self.assertFalse(dkim.verify(forged, dnsfunc=lambda n, timeout=5: record))
+                for run in self.outputs:
+                    self.assertNotIn(secret, run.stdout + run.stderr)
+
+    def test_token_column_url_template_and_html_part(self):
+        self.box.write("customers.csv",
+                       "email,name,opted_in,token\r\n"
+                       "taro@example.com,山田 太郎,yes,tok-TARO_1\r\n"
+                       "hanako@example.com,佐藤 花子,yes,\r\n", 0o644)
+        self.box.write("templates/opened.email.html.mustache",
+                       "<html><body><p>{{customer.name}} 様</p>"
+                       "<p>{{shop.name}} &amp; {{customer.token}}</p></body></html>\n", 0o644)
+        smtp = self.server("--mode", "plain")
+        self.write_config(smtp.port, plaintext=True, username=None, password_env=None,
+                          ca_file=None, segments=None,
+                          unsubscribe="https://shop.example.jp/u/{token}?x=1")
+        run = self.announce(stdin=opened_record())
+        self.assertEqual(run.status, 0, str(run))
+        # hanako has no token and there is no secret: she is not mailed, and told of.
+        self.assert_mailed_once(smtp, {"taro@example.com"})
+        self.assertRegex(run.stderr, r"customers\.csv:3: hanako@example\.com has no unsubscribe")
+        _, raw, _ = smtp.messages()[0]
+        msg = email.message_from_bytes(raw, policy=email.policy.strict)
+        self.assertEqual(msg.get_content_type(), "multipart/alternative")
+        text, html = list(msg.iter_parts())
+        self.assertEqual(text.get_content_type(), "text/plain")
+        self.assertEqual(html.get_content_type(), "text/html")
+        url = "https://shop.example.jp/u/tok-TARO_1?x=1"
+        self.assertEqual(str(msg["List-Unsubscribe"]), f"<{url}>")
+        self.assertIn(url, text.get_content())
+        page = html.get_content()
+        self.assertIn("<p>山田 太郎 様</p>", page)
+        self.assertIn("tok-TARO_1", page)
+        self.assertIn(f'<a href="{url}">', page)
+
+    def test_parallel_connections_and_rate(self):
+        rows = ["email,name,segment,opted_in"]
+        rows += [f"p{i:03}@example.com,顧客 {i},vip,yes" for i in range(200)]
+        self.box.write("customers.csv", "\n".join(rows) + "\n", 0o644)
+        smtp = self.server("--mode", "starttls", "--cert", self.cert, "--key", self.key,
+                           "--auth", f"shop:{PASSWORD}")
+        self.write_config(smtp.port, connections=4)
+        run = self.announce(stdin=opened_record())
+        self.assertEqual(run.status, 0, str(run))
+        # All delivered: nothing on stderr without -v (cron stays quiet).
+        self.assertEqual(run.stderr, "", str(run))
+        self.assert_mailed_once(smtp, {f"p{i:03}@example.com" for i in range(200)})
+        self.assertEqual(len(smtp.events("connection")), 4, smtp.events("connection"))
+        ids = {str(m["Message-ID"]) for _, _, m in smtp.messages()}
+        self.assertEqual(len(ids), 200)
+
+        # rate = "20/s" over all connections: 10 messages take at least 0.45 s.
+        self.box.write("customers.csv", "\n".join(rows[:11]) + "\n", 0o644)
+        os.unlink(self.box.path("state.db"))
+        smtp2 = self.server("--mode", "plain")
+        self.write_config(smtp2.port, plaintext=True, username=None, password_env=None,
+                          ca_file=None, rate="20/s")
+        start = time.monotonic()
+        run = self.announce(stdin=opened_record())
+        elapsed = time.monotonic() - start
+        self.assertEqual(run.status, 0, str(run))
+        self.assertEqual(len(smtp2.messages()), 10)
+        self.assertGreaterEqual(elapsed, 0.45)
+
+    def test_dry_run_without_the_unsubscribe_secret_shows_a_placeholder(self):
+        smtp = self.server("--mode", "plain")
+        self.write_config(smtp.port, unsubscribe_secret_env="SHOPKIT_UNSUB_SECRET_UNSET")
+        run = self.announce("--dry-run", stdin=opened_record())
+        self.assertEqual(run.status, 0, str(run))
+        self.assertIn("<https://shop.example.jp/unsubscribe?t=TOKEN>", run.stdout + run.stderr)
+        self.assertEqual(smtp.events(), [])
+
+    def test_bad_email_settings_are_refused_at_load(self):
+        cases = [
+            ({"connections": 17}, "connections"),
+            ({"connections": 0}, "connections"),
+            ({"rate": "10/day"}, "rate"),
+        ]
+        for overrides, word in cases:
+            with self.subTest(overrides=overrides):
+                self.write_config(helpers.closed_port(), **overrides)
+                run = self.announce(stdin=opened_record())
+                self.assertEqual(run.status, 78, str(run))
+                self.assertRegex(run.stderr, r"shop\.toml:\d+:\d+: .*'" + word + "'")
+        # A template that names a customer field there is none of.
+        self.box.write("templates/opened.email.mustache",
+                       TEMPLATE.replace("{{customer.name}}", "{{customer.phone}}"), 0o644)
+        self.write_config(helpers.closed_port())
+        run = self.announce(stdin=opened_record())
+        self.assertIn(run.status, (75, 78), str(run))
+        self.assertIn("customer.phone", run.stdout + run.stderr, str(run))
 
 
 if __name__ == "__main__":

@@ -720,6 +720,25 @@ TEST_CASE("config: an email target takes an smtp:// or smtps:// url") {
     }
 }
 
+TEST_CASE("config: an email target's connections and rate are checked when it loads") {
+    const std::string head =
+        "[[target]]\nid = \"mail\"\nkind = \"email\"\nurl = \"smtp://127.0.0.1:587\"\n";
+    const Config config = parse_config(head + "connections = 8\nrate = \"600/m\"\n", "shop.toml");
+    CHECK(config.targets[0].params.at("connections") == "8");
+    CHECK(config.targets[0].params.at("rate") == "600/m");
+    CHECK_THAT(error_of(head + "connections = 17\n"),
+               Catch::StartsWith("shop.toml:5:") && Catch::Contains("1 to 16"));
+    CHECK_THAT(error_of(head + "connections = 0\n"), Catch::StartsWith("shop.toml:5:"));
+    CHECK_THAT(error_of(head + "connections = \"4\"\n"), Catch::StartsWith("shop.toml:5:"));
+    CHECK_THAT(error_of(head + "rate = \"10/day\"\n"),
+               Catch::StartsWith("shop.toml:5:") && Catch::Contains("10/s"));
+    // The secrets of a bulk sender are secrets: _env or _file, never the value.
+    const Config keys = parse_config(
+        head + "unsubscribe_secret_env = \"U\"\ndkim_key_file = \"/etc/k.pem\"\n", "shop.toml");
+    CHECK(keys.targets[0].secrets.count("unsubscribe_secret") == 1);
+    CHECK(keys.targets[0].secrets.count("dkim_key") == 1);
+}
+
 TEST_CASE("config: credentials in a check url are refused, and never echoed") {
     const std::string text = "[[channel]]\nid = \"own\"\nurl = \"https://shop.example.jp/\"\n"
                              "[[channel.check]]\nid = \"admin\"\n"

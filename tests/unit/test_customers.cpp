@@ -162,3 +162,46 @@ TEST_CASE("customers: load_customers reads a file, or says why it cannot") {
     CHECK(config_error_of([&] { load_customers(missing); }) ==
           missing + ": cannot read: No such file or directory");
 }
+
+TEST_CASE("customers: the token column is read and checked", "[customers]") {
+    const auto list = parse_customers("email,opted_in,token\n"
+                                      "a@example.com,yes,tok-A_1.~\n"
+                                      "b@example.com,yes,\n"
+                                      "c@example.com,yes,bad token\n",
+                                      "c.csv");
+    REQUIRE(list.customers.size() == 2);
+    CHECK(list.customers[0].token == "tok-A_1.~");
+    CHECK(list.customers[1].token.empty());
+    REQUIRE(list.problems.size() == 1);
+    CHECK(list.problems[0].starts_with("c.csv:4: the token of \"c@example.com\""));
+}
+
+TEST_CASE("customers: the unsubscribe token is the HMAC of the lower-cased address",
+          "[customers]") {
+    const std::string t = unsubscribe_token("secret", "Taro@Example.com");
+    CHECK(t == unsubscribe_token("secret", "taro@example.com"));
+    CHECK(t != unsubscribe_token("other", "taro@example.com"));
+    CHECK(t.size() == 22);
+    CHECK(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+          std::string::npos);
+    // python3 -c 'import hmac,hashlib,base64; print(base64.urlsafe_b64encode(hmac.new(
+    //   b"secret", b"taro@example.com", hashlib.sha256).digest())[:22])'
+    CHECK(t == "8FYm5UYSQCpvjclBUqAmlh");
+}
+
+TEST_CASE("customers: the token goes into the unsubscribe URL", "[customers]") {
+    CHECK(unsubscribe_url("https://s.example/u", "T") == "https://s.example/u?t=T");
+    CHECK(unsubscribe_url("https://s.example/u?a=1", "T") == "https://s.example/u?a=1&t=T");
+    CHECK(unsubscribe_url("https://s.example/u#x", "T") == "https://s.example/u?t=T#x");
+    CHECK(unsubscribe_url("https://s.example/u/{token}/", "T") == "https://s.example/u/T/");
+    CHECK(unsubscribe_url("https://s.example/u", "") == "https://s.example/u");
+    CHECK(unsubscribe_url("", "T").empty());
+}
+
+TEST_CASE("customers: unknown {{customer.X}} fields are found", "[customers]") {
+    CHECK(unknown_customer_fields("{{customer.name}} {{customer.email}} {{{customer.token}}}")
+              .empty());
+    CHECK(unknown_customer_fields("{{#customer.phone}}x{{/customer.phone}} {{ customer.zip }}") ==
+          std::vector<std::string>{"phone", "zip"});
+    CHECK(unknown_customer_fields("{{shop.name}} customer.phone").empty());
+}

@@ -427,3 +427,33 @@ TEST_CASE("mime: the preview is readable UTF-8") {
     CHECK(shown.find("\n\n山田 太郎 様\n") != std::string::npos);
     CHECK(shown.find('\r') == std::string::npos);
 }
+
+TEST_CASE("mime: List-Id, Feedback-ID and an HTML alternative") {
+    mime::Message m = sample();
+    m.list_id = "<outage.example.jp>";
+    m.feedback_id = "opened:mail:shopkit:example.jp";
+    m.html = "<p>山田 太郎 様</p>\n<p>配信停止</p>\n";
+    const std::string text = mime::build_message(m);
+    check_lines(text, 78);
+    const Parsed p = parse(text);
+    CHECK(p.get("List-Id") == "<outage.example.jp>");
+    CHECK(p.get("Feedback-ID") == "opened:mail:shopkit:example.jp");
+    const std::string type = p.get("Content-Type");
+    REQUIRE(type.starts_with("multipart/alternative;\r\n boundary=\"=_shopkit_"));
+    const std::string boundary =
+        type.substr(type.find('"') + 1, type.rfind('"') - type.find('"') - 1);
+    CHECK(p.count("Content-Transfer-Encoding") == 0);
+    // text/plain first, text/html second, each base64, then the closing boundary.
+    const auto first = p.body.find("--" + boundary +
+                                   "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                                   "Content-Transfer-Encoding: base64\r\n\r\n");
+    const auto second = p.body.find("--" + boundary +
+                                    "\r\nContent-Type: text/html; charset=UTF-8\r\n"
+                                    "Content-Transfer-Encoding: base64\r\n\r\n");
+    CHECK(first == 0);
+    REQUIRE(second != std::string::npos);
+    CHECK(second > first);
+    CHECK(p.body.ends_with("--" + boundary + "--\r\n"));
+    // The same message gives the same boundary (a retry is the same bytes).
+    CHECK(mime::build_message(m) == text);
+}

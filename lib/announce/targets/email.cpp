@@ -1,44 +1,37 @@
-// The e-mail target: one message per recipient over SMTP (libcurl), the
-// customers from the shop's own list (lib/announce/customers), MIME from lib/net/mime.
+// The e-mail target: one message per recipient over SMTP (lib/net/smtp), the
+// customers from the shop's list (lib/announce/customers), MIME from lib/net/mime,
+// DKIM from lib/net/dkim, several connections from lib/announce/email_batch.
 //
-// The exchange, per message, on one connection kept for the whole batch (one
-// libcurl easy handle, curl_easy_perform per message):
-//   connect (smtps://: TLS at once) · 220 · EHLO · [smtp://: STARTTLS · TLS · EHLO]
-//   · [AUTH PLAIN|LOGIN, when `username` is set] · MAIL FROM:<from> · RCPT TO:<to>
-//   · DATA · 354 · message · "." · 250 — then MAIL FROM for the next recipient.
-// A 5xx to RCPT refuses that recipient only: it is recorded and the batch goes on
-// (libcurl closes the connection after a failed transfer, so the next message
-// opens a new one). A 4xx anywhere, a timeout or a failed connection stops the
-// batch with `retry`; each recipient is recorded the moment the server accepts
-// it, so the next run mails only the rest. 5xx to MAIL, DATA or the message, or
-// a refused login, stop it with `failed` (a person must act).
-//
-// Config (shopkit.toml(5)): url (smtp://host:587 STARTTLS required, smtps://host:465),
-// plaintext (smtp:// without TLS, for a relay on this host), ca_file, from,
-// username + password_env/_file, customers (CSV), segments, unsubscribe (an
-// address, a URL, or both as an array), to (staff recipients: a string or an
-// array), timeout (per message, default 30s).
+// A 5xx to RCPT refuses that recipient only: recorded, the batch goes on. A 4xx,
+// a timeout or a lost connection stops the batch with `retry`; 5xx to MAIL or the
+// data, or a refused login, with `failed`. Each recipient is recorded (by this
+// thread, from the workers' outcomes) as soon as the server accepts it, so the
+// next run mails only the rest and a kill -9 repeats at most the messages in
+// flight, one per connection. Keys: shopkit.toml(5).
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/customers.hpp"
+#include "lib/announce/email_batch.hpp"
+#include "lib/config/send_rate.hpp"
+#include "lib/core/cli.hpp"
 #include "lib/core/error.hpp"
-#include "lib/core/exit_status.hpp"
 #include "lib/core/text.hpp"
-#include "lib/net/curl_common.hpp"
+#include "lib/net/dkim.hpp"
 #include "lib/net/mime.hpp"
+#include "lib/net/smtp.hpp"
 #include "lib/render/template.hpp"
 #include "lib/state/state.hpp"
 
-#include <curl/curl.h>
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,6 +44,7 @@ using nlohmann::json;
 struct Recipient {
     mime::Mailbox mailbox;
     std::string segment;
+    std::string token; // the unsubscribe token: the CSV's, else the HMAC; may be empty
 };
 
 std::string lower(std::string s) {
@@ -96,54 +90,17 @@ bool header_safe_url(const std::string& url) {
     });
 }
 
-// The server's reply lines of one transfer, kept from libcurl's debug stream for
-// messages ("550 5.1.1 <x@y>: User unknown"). Only what the server says is kept,
-// never what the client sends (AUTH carries the password).
-int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
-    if (type == CURLINFO_HEADER_IN) {
-        auto* replies = static_cast<std::vector<std::string>*>(user);
-        std::string line(data, std::min<size_t>(size, 300));
-        while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-            line.pop_back();
-        for (char& ch : line)
-            if (static_cast<unsigned char>(ch) < 0x20)
-                ch = ' ';
-        if (replies->size() >= 64) // a transfer has a handful; keep memory bounded
-            replies->erase(replies->begin());
-        replies->push_back(std::move(line));
-    }
-    return 0;
-}
-
-// The last reply line with this code: the one that failed the transfer (libcurl
-// says QUIT after it, so it is not always the last line).
-std::string reply_with(const std::vector<std::string>& replies, long code) {
-    const std::string prefix = std::to_string(code);
-    for (auto it = replies.rbegin(); it != replies.rend(); ++it)
-        if (it->starts_with(prefix) && it->size() > 3 && (it->at(3) == ' ' || it->at(3) == '-'))
-            return *it;
-    return {};
-}
-
-struct Upload {
-    const std::string* data = nullptr;
-    std::size_t pos = 0;
-};
-
-size_t on_read(char* buffer, size_t size, size_t count, void* user) {
-    auto* up = static_cast<Upload*>(user);
-    const std::size_t n = std::min(size * count, up->data->size() - up->pos);
-    std::copy_n(up->data->data() + up->pos, n, buffer);
-    up->pos += n;
-    return n;
+// A Feedback-ID or List-Id part: printable ASCII without space, ':', '<', '>'.
+bool id_safe(const std::string& s) {
+    return !s.empty() && s.size() <= 100 && std::all_of(s.begin(), s.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c > 0x20 && c < 0x7F && ch != ':' && ch != '<' && ch != '>' && ch != '"';
+    });
 }
 
 class EmailTarget final : public Target {
   public:
     EmailTarget(const TargetConfig& config, const TargetEnv& env);
-    ~EmailTarget() override;
-    EmailTarget(const EmailTarget&) = delete;
-    EmailTarget& operator=(const EmailTarget&) = delete;
 
     std::optional<std::string> refuse(const Notice& notice) const override;
     std::string preview(const Notice& notice) const override;
@@ -154,17 +111,18 @@ class EmailTarget final : public Target {
         if (env_.log)
             env_.log(fmt::format("target '{}': {}", config_.id, line));
     }
-    // A warning reaches people even when the program gave no log (a skipped
-    // customer row must never pass in silence).
+    // A warning reaches people without -v (a skipped customer row must never
+    // pass in silence); the log is for -v only.
     void warn(const std::string& line) const {
-        if (env_.log)
-            log("warning: " + line);
-        else
-            std::cerr << fmt::format("warning: target '{}': {}\n", config_.id, line);
+        cli::warn(fmt::format("target '{}': {}", config_.id, line));
     }
-    const std::vector<Recipient>& recipients() const;
-    mime::Message message_for(const Notice& notice, json& context, const Recipient& to) const;
-    void open_handle();
+    const std::vector<Recipient>& recipients(bool preview = false) const;
+    std::optional<Template> html_template(Event event) const;
+    mime::Message message_for(const Notice& notice, json& context, const Recipient& to,
+                              const std::optional<Template>& html) const;
+    std::string wire_message(const Notice& notice, json& context, const Recipient& to,
+                             const std::optional<Template>& html) const;
+    smtp::Client& client(std::size_t worker);
 
     TargetConfig config_;
     TargetEnv env_;
@@ -178,17 +136,19 @@ class EmailTarget final : public Target {
     std::optional<std::filesystem::path> customers_;
     std::vector<std::string> segments_;
     std::string unsubscribe_mailto_;
-    std::string unsubscribe_url_;
-    std::string unsubscribe_text_; // what {{unsubscribe}} says: the URL, else the address
+    std::string unsubscribe_url_; // may hold {token}
     Millis timeout_{std::chrono::seconds(30)};
+    std::size_t connections_ = default_connections;
+    double rate_ = 0; // messages a second over all connections; 0: no limit
+    std::string dkim_domain_;
+    std::string dkim_selector_;
+    std::string list_id_;     // "<id>" or empty
+    std::string feedback_id_; // the last field (the sender id)
 
     mutable std::optional<std::vector<Recipient>> recipients_;
-    CURL* curl_ = nullptr;
-    curl::HeaderList rcpt_; // the one RCPT TO of the message being sent
+    std::unique_ptr<dkim::Signer> signer_;
+    std::vector<std::unique_ptr<smtp::Client>> clients_; // one per connection, kept
     std::string password_;
-    std::vector<std::string> replies_;
-    char errbuf_[CURL_ERROR_SIZE] = {};
-    Upload upload_;
 };
 
 EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
@@ -237,6 +197,11 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
         throw config_error(fmt::format("{}: a password needs 'username' (SMTP AUTH)", who));
 
     timeout_ = target_timeout(config);
+    // The config checked both when it loaded (1-16; "N/s|m|h").
+    if (auto n = param("connections"))
+        connections_ = static_cast<std::size_t>(std::stoul(*n));
+    if (auto r = param("rate"))
+        rate_ = parse_send_rate(*r).value_or(0);
 
     for (const std::string& item : string_list(config, "to")) {
         auto box = mime::parse_mailbox(item);
@@ -280,12 +245,16 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
                 raw));
         }
     }
-    unsubscribe_text_ = !unsubscribe_url_.empty() ? unsubscribe_url_ : unsubscribe_mailto_;
+    const bool has_secret = config.secrets.contains("unsubscribe_secret");
+    if (has_secret && unsubscribe_url_.empty())
+        throw config_error(fmt::format("{}: 'unsubscribe_secret' makes a token for the "
+                                       "unsubscribe URL, and 'unsubscribe' has no URL",
+                                       who));
 
     if (config.audience == Audience::customers) {
         // Commercial e-mail must say who sends it and how to stop it (Japan's
         // 特定電子メール法, CAN-SPAM, and the big mailbox providers' bulk-sender rules).
-        if (unsubscribe_text_.empty())
+        if (unsubscribe_url_.empty() && unsubscribe_mailto_.empty())
             throw config_error(fmt::format(
                 "{}: customer e-mail needs 'unsubscribe' (an address or URL where customers stop "
                 "the mail)",
@@ -300,69 +269,165 @@ EmailTarget::EmailTarget(const TargetConfig& config, const TargetEnv& env)
             throw config_error(fmt::format(
                 "{}: needs 'to' (the staff addresses), or an address in [shop] contact", who));
     }
+
+    dkim_domain_ = param("dkim_domain").value_or("");
+    dkim_selector_ = param("dkim_selector").value_or("");
+    const bool has_key = config.secrets.contains("dkim_key");
+    if (has_key || !dkim_domain_.empty() || !dkim_selector_.empty()) {
+        if (!has_key || dkim_selector_.empty())
+            throw config_error(fmt::format("{}: DKIM needs 'dkim_selector' and 'dkim_key_file' "
+                                           "(and 'dkim_domain', else the From domain)",
+                                           who));
+        if (dkim_domain_.empty())
+            dkim_domain_ = domain_;
+        const std::string d = lower(dkim_domain_);
+        if (d != lower(domain_) && !lower(domain_).ends_with("." + d))
+            throw config_error(fmt::format("{}: 'dkim_domain' {} does not align with the From "
+                                           "domain {} (DMARC wants the same domain or a parent)",
+                                           who, dkim_domain_, domain_));
+    }
+    if (auto id = param("list_id")) {
+        if (!id_safe(*id) || id->find('.') == std::string::npos)
+            throw config_error(fmt::format("{}: 'list_id' must look like a domain name "
+                                           "(\"outage.shop.example.jp\"), not \"{}\"",
+                                           who, *id));
+        list_id_ = "<" + *id + ">";
+    }
+    feedback_id_ = param("feedback_id").value_or(domain_);
+    if (!id_safe(feedback_id_))
+        throw config_error(fmt::format("{}: 'feedback_id' must be printable ASCII without a "
+                                       "space or ':', not \"{}\"",
+                                       who, feedback_id_));
+    if (env.config != nullptr)
+        check_customer_templates({env.config->shop.templates, env.config->shop.language},
+                                 config.template_name.value_or(config.kind), who);
 }
 
-EmailTarget::~EmailTarget() {
-    if (curl_)
-        curl_easy_cleanup(curl_);
-}
-
-const std::vector<Recipient>& EmailTarget::recipients() const {
+const std::vector<Recipient>& EmailTarget::recipients(bool preview) const {
     if (recipients_)
         return *recipients_;
+    std::string secret;
+    bool unread = false; // --dry-run without the secret: the tokens are shown as TOKEN
+    if (config_.secrets.contains("unsubscribe_secret")) {
+        try {
+            secret = required_secret(config_, "unsubscribe_secret");
+        } catch (const Error&) {
+            if (!preview)
+                throw;
+            unread = true;
+        }
+    }
+    const bool needs_token = unsubscribe_url_.find("{token}") != std::string::npos;
     std::vector<Recipient> out;
     std::set<std::string> seen;
+    std::vector<std::string> problems;
+    auto add = [&](Recipient r, const std::string& where) {
+        if (r.token.empty() && !secret.empty())
+            r.token = unsubscribe_token(secret, r.mailbox.address);
+        else if (r.token.empty() && unread)
+            r.token = "TOKEN";
+        if (r.token.empty() && needs_token) {
+            problems.push_back(fmt::format("{}: {} has no unsubscribe token (no 'token' column "
+                                           "value and no 'unsubscribe_secret'); not mailed",
+                                           where, r.mailbox.address));
+            return;
+        }
+        out.push_back(std::move(r));
+    };
     for (const mime::Mailbox& box : to_)
         if (seen.insert(lower(box.address)).second)
-            out.push_back({box, ""});
+            add({box, "", ""}, config_.where);
     if (customers_) {
-        const CustomerList list = load_customers(*customers_);
-        const std::size_t shown = std::min<std::size_t>(list.problems.size(), 20);
-        for (std::size_t i = 0; i < shown; ++i)
-            warn(list.problems[i]);
-        if (list.problems.size() > shown)
-            warn(fmt::format("{}: {} more rows skipped", customers_->string(),
-                             list.problems.size() - shown));
+        CustomerList list = load_customers(*customers_);
+        problems.insert(problems.begin(), list.problems.begin(), list.problems.end());
         for (const Customer& c : select_customers(list, segments_))
             if (seen.insert(lower(c.email)).second)
-                out.push_back({{c.name, c.email}, c.segment});
+                add({{c.name, c.email}, c.segment, c.token},
+                    fmt::format("{}:{}", customers_->string(), c.line));
     }
+    const std::size_t shown = std::min<std::size_t>(problems.size(), 20);
+    for (std::size_t i = 0; i < shown; ++i)
+        warn(problems[i]);
+    if (problems.size() > shown)
+        warn(fmt::format("{} more rows skipped", problems.size() - shown));
     recipients_ = std::move(out);
     return *recipients_;
 }
 
-mime::Message EmailTarget::message_for(const Notice& notice, json& context,
-                                       const Recipient& to) const {
+// The shop's <event>.<name>.html.mustache, if it ships one; never the text
+// template find_template falls back to.
+std::optional<Template> EmailTarget::html_template(Event event) const {
+    if (env_.config == nullptr)
+        return std::nullopt;
+    const TemplateSearch search{env_.config->shop.templates, env_.config->shop.language};
+    const std::string name = config_.template_name.value_or(config_.kind) + ".html";
+    try {
+        Template t = find_template(search, std::string(to_string(event)), name);
+        if (t.path.ends_with("." + name + ".mustache"))
+            return t;
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+}
+
+mime::Message EmailTarget::message_for(const Notice& notice, json& context, const Recipient& to,
+                                       const std::optional<Template>& html) const {
+    const std::string url = unsubscribe_url(unsubscribe_url_, to.token);
+    const std::string unsubscribe = !url.empty() ? url : unsubscribe_mailto_;
     std::string text = notice.text;
-    if (!notice.template_source.empty()) {
-        context["customer"] = {
-            {"email", to.mailbox.address}, {"name", to.mailbox.name}, {"segment", to.segment}};
-        context["unsubscribe"] = unsubscribe_text_;
+    context["customer"] = {{"email", to.mailbox.address},
+                           {"name", to.mailbox.name},
+                           {"segment", to.segment},
+                           {"token", to.token}};
+    context["unsubscribe"] = unsubscribe;
+    if (!notice.template_source.empty())
         text =
             trim(render_template(Template{notice.template_source, notice.template_path}, context));
-    }
     const std::size_t nl = text.find('\n');
     mime::Message m;
     m.subject = trim(text.substr(0, nl));
     std::string body = nl == std::string::npos ? std::string() : trim(text.substr(nl + 1));
     // The law on commercial e-mail wants the sender and the way to unsubscribe in
     // the mail itself; a template that leaves them out gets them as a footer.
-    if (!unsubscribe_text_.empty() && body.find(unsubscribe_text_) == std::string::npos) {
-        const bool ja = env_.config && env_.config->shop.language == "ja";
-        const std::string sender =
-            from_.name.empty() ? from_.address : fmt::format("{} <{}>", from_.name, from_.address);
-        body += fmt::format("\n\n--\n{}\n{}{}\n", sender,
-                            ja ? "配信停止: " : "Unsubscribe: ", unsubscribe_text_);
-    }
+    const bool ja = env_.config && env_.config->shop.language == "ja";
+    const std::string sender =
+        from_.name.empty() ? from_.address : fmt::format("{} <{}>", from_.name, from_.address);
+    const char* stop = ja ? "配信停止: " : "Unsubscribe: ";
+    if (!unsubscribe.empty() && body.find(unsubscribe) == std::string::npos)
+        body += fmt::format("\n\n--\n{}\n{}{}\n", sender, stop, unsubscribe);
     m.body = body;
+    if (html) {
+        std::string page = render_template(*html, context, true);
+        const std::string shown = escape_html(unsubscribe);
+        if (!unsubscribe.empty() && page.find(shown) == std::string::npos) {
+            const std::string href = url.empty() ? "mailto:" + shown : shown;
+            const std::string footer =
+                fmt::format("<p style=\"font-size:small\">{}<br>{}<a href=\"{}\">{}</a></p>\n",
+                            escape_html(sender), stop, href, shown);
+            const auto at = page.rfind("</body>");
+            page.insert(at == std::string::npos ? page.size() : at, footer);
+        }
+        m.html = page;
+    }
     m.from = from_;
     m.to = to.mailbox;
     m.date = mime::rfc5322_date(target_now(env_),
                                 env_.config ? env_.config->shop.timezone : std::string());
     m.message_id = mime::message_id(notice.key, to.mailbox.address, domain_);
     m.unsubscribe_mailto = unsubscribe_mailto_;
-    m.unsubscribe_url = unsubscribe_url_;
+    m.unsubscribe_url = url;
+    m.list_id = list_id_;
+    m.feedback_id = fmt::format("{}:{}:shopkit:{}", to_string(notice.event),
+                                id_safe(config_.id) ? config_.id : "email", feedback_id_);
     return m;
+}
+
+std::string EmailTarget::wire_message(const Notice& notice, json& context, const Recipient& to,
+                                      const std::optional<Template>& html) const {
+    std::string data = mime::build_message(message_for(notice, context, to, html));
+    if (signer_)
+        data.insert(0, signer_->sign(data));
+    return data;
 }
 
 std::optional<std::string> EmailTarget::refuse(const Notice& notice) const {
@@ -374,51 +439,38 @@ std::optional<std::string> EmailTarget::refuse(const Notice& notice) const {
 }
 
 std::string EmailTarget::preview(const Notice& notice) const {
-    const auto& list = recipients();
+    const auto& list = recipients(true);
     json context = notice.context;
-    Recipient first{{"", "(no recipients)"}, ""};
+    Recipient first{{"", "(no recipients)"}, "", ""};
     if (!list.empty())
         first = list.front();
-    const mime::Message m = message_for(notice, context, first);
+    const auto html = html_template(notice.event);
+    const mime::Message m = message_for(notice, context, first, html);
     std::string out = mime::preview_message(m);
     if (!out.ends_with("\n"))
         out += '\n';
+    if (html)
+        out += fmt::format("[and an HTML part from {}]\n", html->path);
     out += fmt::format("[{} {}; the first shown]\n", list.size(),
                        list.size() == 1 ? "recipient" : "recipients");
     return out;
 }
 
-void EmailTarget::open_handle() {
-    if (curl_)
-        return;
-    if (!username_.empty())
-        password_ = required_secret(config_, "password");
-    curl::global_init();
-    curl_ = curl_easy_init();
-    if (!curl_)
-        throw Error(exit_status::software, "cannot start libcurl");
-    curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    // smtp:// must upgrade with STARTTLS or fail: never a silent plaintext send.
-    curl_easy_setopt(curl_, CURLOPT_USE_SSL,
-                     static_cast<long>(plaintext_ ? CURLUSESSL_NONE : CURLUSESSL_ALL));
-    if (!ca_file_.empty())
-        curl_easy_setopt(curl_, CURLOPT_CAINFO, ca_file_.c_str());
-    if (!username_.empty()) {
-        curl_easy_setopt(curl_, CURLOPT_USERNAME, username_.c_str());
-        curl_easy_setopt(curl_, CURLOPT_PASSWORD, password_.c_str());
+smtp::Client& EmailTarget::client(std::size_t worker) {
+    if (clients_.size() <= worker)
+        clients_.resize(worker + 1);
+    if (!clients_[worker]) {
+        smtp::Options o;
+        o.url = url_;
+        o.plaintext = plaintext_;
+        o.ca_file = ca_file_;
+        o.username = username_;
+        o.password = password_;
+        o.mail_from = from_.address;
+        o.timeout = timeout_;
+        clients_[worker] = std::make_unique<smtp::Client>(std::move(o));
     }
-    curl_easy_setopt(curl_, CURLOPT_MAIL_FROM, ("<" + from_.address + ">").c_str());
-    curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl_, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(curl_, CURLOPT_READDATA, &upload_);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errbuf_);
-    curl_easy_setopt(curl_, CURLOPT_DEBUGFUNCTION, on_debug);
-    curl_easy_setopt(curl_, CURLOPT_DEBUGDATA, &replies_);
-    curl_easy_setopt(curl_, CURLOPT_VERBOSE, 1L);
+    return *clients_[worker];
 }
 
 SendResult EmailTarget::send(const Notice& notice) {
@@ -450,71 +502,63 @@ SendResult EmailTarget::send(const Notice& notice) {
         log(fmt::format("{} of {} recipients dealt with by an earlier run; mailing the rest",
                         list.size() - todo.size(), list.size()));
 
-    open_handle();
-    json context = notice.context;
+    if (!username_.empty() && password_.empty())
+        password_ = required_secret(config_, "password");
+    if (config_.secrets.contains("dkim_key") && !signer_) {
+        try {
+            signer_ = std::make_unique<dkim::Signer>(required_secret(config_, "dkim_key"),
+                                                     dkim_domain_, dkim_selector_);
+        } catch (const std::invalid_argument& e) {
+            throw config_error(fmt::format("{}: target '{}' (email): dkim_key: {}", config_.where,
+                                           config_.id, e.what()));
+        }
+    }
+    const auto html = html_template(notice.event);
+    const std::size_t workers = email_batch::workers_for(todo.size(), connections_);
+    for (std::size_t w = 0; w < workers; ++w)
+        client(w); // made here: the workers only use them
+    std::vector<json> contexts(workers, notice.context);
     long connections = 0;
     std::string first_refusal;
-    for (const Recipient* to : todo) {
-        const mime::Message m = message_for(notice, context, *to);
-        const std::string data = mime::build_message(m);
-        upload_ = {&data, 0};
-        rcpt_.clear();
-        rcpt_.add_line("<" + to->mailbox.address + ">");
-        curl_easy_setopt(curl_, CURLOPT_MAIL_RCPT, rcpt_.get());
-        errbuf_[0] = '\0';
-        replies_.clear();
-        const CURLcode rc = curl_easy_perform(curl_);
-        long code = 0;
-        curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &code);
-        long fresh = 0;
-        curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &fresh);
-        connections += fresh;
-        if (rc == CURLE_OK) {
-            env_.state->outbox.record_recipient(notice.outbox_id, to->mailbox.address, "sent", "");
+    std::string stopped; // the first error that stopped the batch
+    auto outcome_of = [&](std::size_t w, std::size_t i) {
+        const std::string data = wire_message(notice, contexts[w], *todo[i], html);
+        return clients_[w]->send(todo[i]->mailbox.address, data);
+    };
+    auto take = [&](std::size_t i, const smtp::Outcome& o) {
+        const std::string& address = todo[i]->mailbox.address;
+        connections += o.connects;
+        switch (o.kind) {
+        case smtp::Outcome::Kind::accepted:
+            env_.state->outbox.record_recipient(notice.outbox_id, address, "sent", "");
             ++result.delivered;
-            continue;
-        }
-        const std::string reason = errbuf_[0] ? errbuf_ : curl_easy_strerror(rc);
-        const std::string reply = reply_with(replies_, code);
-        const std::string said = reply.empty() ? reason : reply;
-        const bool rcpt_stage = reason.starts_with("RCPT failed");
-        if (rcpt_stage && code >= 500 && code < 600) {
-            const std::string why = said;
-            env_.state->outbox.record_recipient(notice.outbox_id, to->mailbox.address, "rejected",
-                                                why);
+            return true;
+        case smtp::Outcome::Kind::refused:
+            env_.state->outbox.record_recipient(notice.outbox_id, address, "rejected", o.said);
             ++result.rejected;
             if (first_refusal.empty())
-                first_refusal = fmt::format("{}: {}", to->mailbox.address, why);
-            log(fmt::format("refused {}: {}", to->mailbox.address, why));
-            continue;
+                first_refusal = fmt::format("{}: {}", address, o.said);
+            log(fmt::format("refused {}: {}", address, o.said));
+            return true;
+        case smtp::Outcome::Kind::retry:
+        case smtp::Outcome::Kind::failed:
+            // A failed outcome outweighs a retry from another connection.
+            if (stopped.empty() || (o.kind == smtp::Outcome::Kind::failed &&
+                                    result.outcome != SendResult::Outcome::failed)) {
+                stopped = o.error;
+                result.outcome = o.kind == smtp::Outcome::Kind::failed ? SendResult::Outcome::failed
+                                                                       : SendResult::Outcome::retry;
+            }
+            return false;
         }
-        // The batch stops here; the rest go next run.
+        return false;
+    };
+    email_batch::run(todo.size(), workers, rate_, outcome_of, take);
+    if (!stopped.empty()) {
         const std::size_t left = todo.size() - result.delivered - result.rejected;
-        if (rc == CURLE_LOGIN_DENIED) {
-            result.outcome = SendResult::Outcome::failed;
-            result.error =
-                fmt::format("the SMTP server refused the login of '{}': {}", username_, said);
-        } else if (rc == CURLE_USE_SSL_FAILED) {
-            result.outcome = SendResult::Outcome::retry;
-            result.error = "the SMTP server offers no STARTTLS, so nothing was sent in "
-                           "plaintext (use smtps://, or plaintext = true only for a relay on "
-                           "this host)";
-        } else if (code >= 400 && code < 500) {
-            result.outcome = SendResult::Outcome::retry;
-            result.error = fmt::format("the SMTP server said to try later: {}", said);
-        } else if (code >= 500 && code < 600) {
-            result.outcome = SendResult::Outcome::failed;
-            result.error = fmt::format("the SMTP server refused the message: {}", said);
-        } else {
-            result.outcome = SendResult::Outcome::retry;
-            result.error = fmt::format("SMTP: {}", reason);
-        }
-        result.error += fmt::format(" ({} delivered, {} refused, {} left for the next run)",
-                                    result.delivered, result.rejected, left);
+        result.error = fmt::format("{} ({} delivered, {} refused, {} left for the next run)",
+                                   stopped, result.delivered, result.rejected, left);
         log(result.error);
-        // The connection may be in any state now; the next attempt starts afresh.
-        curl_easy_cleanup(curl_);
-        curl_ = nullptr;
         return result;
     }
     log(fmt::format("{} delivered, {} refused, over {} {}", result.delivered, result.rejected,
