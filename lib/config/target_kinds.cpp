@@ -15,10 +15,10 @@ namespace {
 constexpr std::string_view params[] = {
     "to",      "page_id",   "user_id",  "image_url", "story",    "handle",
     "chat_id", "from",      "username", "customers", "segments", "unsubscribe",
-    "dir",     "plaintext", "ca_file",  "url",       "timeout"};
+    "dir",     "plaintext", "ca_file",  "url",       "timeout",  "oauth2_client_id"};
 constexpr std::string_view secrets[] = {
-    "token",        "password",      "consumer_key", "consumer_secret",
-    "access_token", "access_secret", "url",          "secret"};
+    "token",         "password", "consumer_key", "consumer_secret", "access_token",
+    "access_secret", "url",      "secret",       "refresh_token",   "oauth2_client_secret"};
 
 constexpr TargetKindSpec row(TargetKind kind, std::string_view name, bool url_is_secret = false) {
     return {kind, name, params, secrets, url_is_secret};
