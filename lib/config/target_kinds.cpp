@@ -13,13 +13,22 @@ namespace {
 // The kinds accept one union of keys: a key of another kind on a target is ignored
 // by its client rather than refused, which existing configs rely on.
 constexpr std::string_view params[] = {
-    "to",      "page_id",     "user_id",       "image_url", "story",      "handle",
-    "chat_id", "from",        "username",      "customers", "segments",   "unsubscribe",
-    "dir",     "plaintext",   "ca_file",       "url",       "timeout",    "connections",
-    "rate",    "dkim_domain", "dkim_selector", "list_id",   "feedback_id"};
-constexpr std::string_view secrets[] = {
-    "token",         "password", "consumer_key", "consumer_secret",    "access_token",
-    "access_secret", "url",      "secret",       "unsubscribe_secret", "dkim_key"};
+    "to",      "page_id",     "user_id",       "image_url", "story",       "handle",
+    "chat_id", "from",        "username",      "customers", "segments",    "unsubscribe",
+    "dir",     "plaintext",   "ca_file",       "url",       "timeout",     "connections",
+    "rate",    "dkim_domain", "dkim_selector", "list_id",   "feedback_id", "oauth2_client_id"};
+constexpr std::string_view secrets[] = {"token",
+                                        "password",
+                                        "consumer_key",
+                                        "consumer_secret",
+                                        "access_token",
+                                        "access_secret",
+                                        "url",
+                                        "secret",
+                                        "unsubscribe_secret",
+                                        "dkim_key",
+                                        "refresh_token",
+                                        "oauth2_client_secret"};
 
 constexpr TargetKindSpec row(TargetKind kind, std::string_view name, bool url_is_secret = false) {
     return {kind, name, params, secrets, url_is_secret};

@@ -170,6 +170,19 @@ CREATE TABLE channel_daily (
 CREATE INDEX channel_daily_day ON channel_daily (day);
 )";
 
+// What an announce target renews by itself between runs (lib/state/credential_store):
+// X's rotating OAuth 2.0 refresh token, a Bluesky session. A JSON object per
+// (target, kind); the file's own permissions keep it private.
+constexpr const char* migration_6 = R"(
+CREATE TABLE IF NOT EXISTS credentials (
+    target  TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (target, kind)
+);
+)";
+
 constexpr const char* sql_begin = "BEGIN IMMEDIATE";
 constexpr const char* sql_commit = "COMMIT";
 constexpr const char* sql_rollback = "ROLLBACK";
@@ -221,6 +234,7 @@ const std::vector<Migration>& sqlite_migrations() {
         {3, "the sale an incident started in", migration_3},
         {4, "runbook step runs", migration_4},
         {5, "the daily roll-up of check history", migration_5},
+        {6, "credentials targets renew", migration_6},
     };
     return all;
 }

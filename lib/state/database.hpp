@@ -43,7 +43,7 @@ struct Migration {
 
 // The migrations in order: 1 checks and incidents (shopcheck), 2 the
 // announcement outbox, 3 the sale an incident started in, 4 runbook step runs, 5 the
-// daily roll-up. Versions only grow.
+// daily roll-up, 6 the credentials targets renew. Versions only grow.
 const std::vector<Migration>& sqlite_migrations();
 
 // The version a file has once every migration ran (the last one's).

@@ -10,12 +10,15 @@ namespace shopkit {
 StateHandle::StateHandle(std::unique_ptr<Database> db)
     : db_(std::move(db)), checks_(make_sqlite_check_store(*db_)),
       incidents_(make_sqlite_incident_store(*db_)), outbox_(make_sqlite_outbox_store(*db_)),
-      runbook_(make_sqlite_runbook_store(*db_)),
-      history_(make_sqlite_history_store(*db_)), stores_{*db_,     *checks_,  *incidents_,
-                                                         *outbox_, *runbook_, *history_} {}
+      runbook_(make_sqlite_runbook_store(*db_)), history_(make_sqlite_history_store(*db_)),
+      credentials_(make_sqlite_credential_store(*db_)), stores_{*db_,         *checks_,
+                                                                *incidents_,  *outbox_,
+                                                                *runbook_,    *history_,
+                                                                *credentials_} {}
 
 // The stores go before the connection: their statements are finalized first.
 StateHandle::~StateHandle() {
+    credentials_.reset();
     history_.reset();
     runbook_.reset();
     outbox_.reset();

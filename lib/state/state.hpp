@@ -1,6 +1,6 @@
 // The state: what shopkit remembers between runs, as one small store per
 // concern (checks, incidents, the outbox, the runbook's step runs, the history
-// shopreport reads), each an interface so a
+// shopreport reads, the credentials targets renew), each an interface so a
 // PostgreSQL implementation can follow the SQLite one; the SQL is kept to what both run.
 //
 // Code that uses the state takes a `Stores` (references, not owned) and never
@@ -9,6 +9,7 @@
 #pragma once
 
 #include "lib/state/check_store.hpp"
+#include "lib/state/credential_store.hpp"
 #include "lib/state/database.hpp"
 #include "lib/state/history_store.hpp"
 #include "lib/state/incident_store.hpp"
@@ -30,6 +31,7 @@ struct Stores {
     OutboxStore& outbox;
     RunbookStore& runbook;
     HistoryStore& history;
+    CredentialStore& credentials;
 
     // tx.transaction(fn): one write transaction over every store.
     void transaction(const std::function<void()>& fn) const { tx.transaction(fn); }
@@ -55,6 +57,7 @@ class StateHandle {
     std::unique_ptr<OutboxStore> outbox_;
     std::unique_ptr<RunbookStore> runbook_;
     std::unique_ptr<HistoryStore> history_;
+    std::unique_ptr<CredentialStore> credentials_;
     Stores stores_;
 };
 

@@ -10,8 +10,9 @@ refuse is also written to `problems`, so a test asserts `problems == []`.
 `script(service, *actions)` makes the next requests of a service answer
 otherwise: 500, 429, "commit-500" (do the work, then answer 500, as when the
 answer is lost), "commit-503" (the same with 503 and Retry-After: 1), "hang"
-(answer nothing for `hang_seconds`), "expire" (Bluesky: the session token has
-expired), "ok" (answer as usual).
+(answer nothing for `hang_seconds`), "expire" (Bluesky: the session has
+expired, both its accessJwt and its refreshJwt), "expire-access" (Bluesky: the
+accessJwt has expired, the refreshJwt still works), "ok" (answer as usual).
 
 Standard library only. Run it alone to poke at it by hand:
     /usr/bin/python3 fake_chat.py    → prints "listening 127.0.0.1:PORT"
@@ -19,6 +20,7 @@ Standard library only. Run it alone to poke at it by hand:
 
 import datetime
 import hashlib
+from html import escape as html_escape
 import hmac
 import http.server
 import itertools
@@ -30,6 +32,7 @@ import unicodedata
 import urllib.parse
 
 MASTODON_TOKEN = "mastodon-token-4f1c9e"
+MASTODON_ACCOUNT = "109000000000000042"
 BLUESKY_HANDLE = "shop.example.com"
 BLUESKY_PASSWORD = "abcd-efgh-ijkl-mnop"
 BLUESKY_DID = "did:plc:shopexample1234567890ab"
@@ -44,6 +47,7 @@ WEBHOOK_SECRET = "whsec-signing-key-0042"
 
 SERVICES = ("mastodon", "bluesky", "slack", "discord", "teams", "telegram", "webhook")
 
+_MASTODON_LINK = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
 _URL = re.compile(r"https?://[^\s<>\"'`\u0080-\U0010ffff]+", re.IGNORECASE)
 _TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 _S32 = "234567abcdefghijklmnopqrstuvwxyz"
@@ -156,10 +160,15 @@ class FakeChat:
         self._ids = itertools.count(109000000000000001)
         # mastodon
         self.statuses = []          # bodies of created statuses
+        self.posted = []            # the statuses as the API shows them, oldest first
+        self.mastodon_read = True   # the token has read:accounts and read:statuses
         self._idem = {}             # Idempotency-Key → the answer given
         # bluesky
         self.sessions_created = 0
+        self.sessions_refreshed = 0
         self._tokens = {}           # accessJwt → expired?
+        self._refresh = {}          # refreshJwt → expired (or used: they rotate)?
+        self._jwt_serial = itertools.count(1)
         self.records = {}           # rkey → record
         self.duplicate_creates = 0
         # the rest: what each accepted
@@ -255,7 +264,8 @@ class FakeChat:
         if service == "unknown":
             self._problem(req, "no such API")
             return self._answer(h, req, 404, {"error": "not found"})
-        action = None if (service == "bluesky" and path.endswith("createSession")) \
+        action = None if (service == "bluesky" and path.endswith(("createSession",
+                                                                  "refreshSession"))) \
             else self._next_action(service)
         if action == "hang":
             time.sleep(self.hang_seconds)
@@ -316,9 +326,53 @@ class FakeChat:
             return False
         return True
 
-    # ---- Mastodon: POST /api/v1/statuses ----
+    # ---- Mastodon: POST /api/v1/statuses, and the look-up of earlier ones ----
+
+    def forget_idempotency_keys(self):
+        """What the instance does an hour after a key was first used."""
+        with self.lock:
+            self._idem.clear()
+
+    @staticmethod
+    def _mastodon_html(text):
+        """A status's `content` as Mastodon renders plain text: escaped, paragraphs
+        at blank lines, <br /> at line breaks, links split into hidden and shown parts."""
+        def link(m):
+            url = m.group(0)
+            scheme, rest = url.split("://", 1)
+            return (f'<a href="{url}" rel="nofollow noopener noreferrer" target="_blank">'
+                    f'<span class="invisible">{scheme}://</span><span class="ellipsis">'
+                    f'{rest[:30]}</span><span class="invisible">{rest[30:]}</span></a>')
+        paras = []
+        for para in re.split(r"\n\s*\n", text.strip()):
+            escaped = html_escape(para, quote=True).replace("&#x27;", "&#39;")
+            escaped = _MASTODON_LINK.sub(link, escaped)
+            paras.append("<p>" + escaped.replace("\n", "<br />") + "</p>")
+        return "".join(paras)
+
+    def _mastodon_lookup(self, h, req):
+        if req.headers.get("authorization") != "Bearer " + MASTODON_TOKEN:
+            self._problem(req, "bad or missing bearer token")
+            return self._answer(h, req, 401, {"error": "The access token is invalid"})
+        if req.method != "GET":
+            self._problem(req, f"method {req.method}, want GET")
+        if not self.mastodon_read:
+            return self._answer(h, req, 403, {
+                "error": "This action is outside the authorized scopes"})
+        if req.path == "/api/v1/accounts/verify_credentials":
+            return self._answer(h, req, 200, {"id": MASTODON_ACCOUNT, "username": "shop",
+                                              "acct": "shop"})
+        limit = int(req.query.get("limit", ["20"])[0])
+        if limit > 40:
+            self._problem(req, f"limit {limit} over the maximum 40")
+        with self.lock:
+            newest_first = list(reversed(self.posted))[:limit]
+        return self._answer(h, req, 200, newest_first)
 
     def _mastodon(self, h, req, action):
+        if req.path in ("/api/v1/accounts/verify_credentials",
+                        f"/api/v1/accounts/{MASTODON_ACCOUNT}/statuses"):
+            return self._mastodon_lookup(h, req)
         if req.path != "/api/v1/statuses":
             self._problem(req, "unknown path")
             return self._answer(h, req, 404, {"error": "Record not found"})
@@ -346,11 +400,15 @@ class FakeChat:
             return self._answer(h, req, 422, {
                 "error": "Validation failed: Text character limit of 500 exceeded"})
         sid = str(next(self._ids))
+        created = datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         answer = {"id": sid, "url": f"https://mastodon.example/@shop/{sid}",
-                  "visibility": "public", "content": f"<p>{status}</p>",
+                  "created_at": created, "visibility": "public",
+                  "content": self._mastodon_html(status),
                   "language": req.json.get("language")}
         with self.lock:
             self.statuses.append(req.json)
+            self.posted.append(answer)
             if key:
                 self._idem[key] = answer
         if action == "commit-500":
@@ -360,10 +418,21 @@ class FakeChat:
 
     # ---- Bluesky: createSession, createRecord, getRecord ----
 
-    def expire_sessions(self):
+    def expire_sessions(self, refresh_too=True):
         with self.lock:
             for t in self._tokens:
                 self._tokens[t] = True
+            if refresh_too:
+                for t in self._refresh:
+                    self._refresh[t] = True
+
+    def _new_session(self):
+        """A new (accessJwt, refreshJwt) pair; call with the lock held."""
+        n = next(self._jwt_serial)
+        access, refresh = f"eyJ.access.{n}", f"eyJ.refresh.{n}"
+        self._tokens[access] = False
+        self._refresh[refresh] = False
+        return access, refresh
 
     def _bluesky_auth(self, h, req):
         auth = req.headers.get("authorization", "")
@@ -383,6 +452,32 @@ class FakeChat:
     def _bluesky(self, h, req, action):
         if action == "expire":
             self.expire_sessions()
+        if action == "expire-access":
+            self.expire_sessions(refresh_too=False)
+        if req.path == "/xrpc/com.atproto.server.refreshSession":
+            if req.method != "POST":
+                self._problem(req, "refreshSession is a POST")
+            if req.body:
+                self._problem(req, "refreshSession takes no body")
+            auth = req.headers.get("authorization", "")
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+            with self.lock:
+                state = self._refresh.get(token)
+                if state is False:
+                    self._refresh[token] = True  # a refreshJwt is used once
+                    self.sessions_refreshed += 1
+                    access, refresh = self._new_session()
+            if state is None:
+                if token in self._tokens:
+                    self._problem(req, "refreshSession with the accessJwt")
+                return self._answer(h, req, 400, {"error": "InvalidToken",
+                                                  "message": "Token could not be verified"})
+            if state:
+                return self._answer(h, req, 400, {"error": "ExpiredToken",
+                                                  "message": "Token has been revoked"})
+            return self._answer(h, req, 200, {
+                "accessJwt": access, "refreshJwt": refresh, "handle": BLUESKY_HANDLE,
+                "did": BLUESKY_DID, "active": True})
         if req.path == "/xrpc/com.atproto.server.createSession":
             if not self._need_json(h, req):
                 return
@@ -392,10 +487,9 @@ class FakeChat:
                                                   "message": "Invalid identifier or password"})
             with self.lock:
                 self.sessions_created += 1
-                token = f"eyJ.access.{self.sessions_created}"
-                self._tokens[token] = False
+                token, refresh = self._new_session()
             return self._answer(h, req, 200, {
-                "accessJwt": token, "refreshJwt": f"eyJ.refresh.{self.sessions_created}",
+                "accessJwt": token, "refreshJwt": refresh,
                 "handle": BLUESKY_HANDLE, "did": BLUESKY_DID, "active": True})
         if req.path == "/xrpc/com.atproto.repo.getRecord":
             if req.method != "GET":

@@ -8,7 +8,8 @@ and answers like it:
   LINE  POST /v2/bot/message/broadcast|push|multicast
         Authorization: Bearer TOKEN, Content-Type: application/json,
         X-Line-Retry-Key: a UUID; body {"messages":[{"type":"text","text"}]} (1-5),
-        push {"to": id}, multicast {"to": [ids]} (1-500); text <= 5000 UTF-16
+        push {"to": id}, multicast {"to": [user ids U…]} (1-500; a group C… or
+        room R… id there is refused); text <= 5000 UTF-16
         units. 200 {} + x-line-request-id; a retry key seen before and accepted
         answers 409 + x-line-accepted-request-id (as LINE does).
   X     POST /2/tweets, Content-Type: application/json, body {"text"} and
@@ -17,6 +18,13 @@ and answers like it:
         this server's URL, oauth_* parameters; the JSON body is not signed),
         timestamp within 5 minutes, nonce never reused. Weighted length <= 280.
         Same text twice: 403 duplicate content. 201 {"data":{"id","text"}}.
+        Bearer also takes an access token this fake issued and has not expired.
+  X     POST /2/oauth2/token, form grant_type=refresh_token&refresh_token=R and
+        client_id=ID (public client) or Authorization: Basic ID:SECRET
+        (confidential client, x_oauth2["client_secret"]). A refresh token works
+        once: 200 {"token_type","expires_in":7200,"access_token","scope",
+        "refresh_token"} with a new pair; a spent or unknown one answers 400
+        {"error":"invalid_request","error_description":…}, as X does.
   Graph POST /v19.0/{page}/feed (form message, access_token) -> {"id"};
         POST /v19.0/{user}/media (form image_url, caption | media_type=STORIES,
         access_token) -> {"id": container}; POST /v19.0/{user}/media_publish
@@ -31,7 +39,7 @@ route behaves normally again. An answer is None (behave normally) or a dict:
   {"hang": 5}                                          answers nothing for 5 s
   {"accept_then_hang": 5}                              does the work, then answers
                                                        nothing for 5 s (a lost answer)
-Routes: "line", "x", "feed", "media", "publish".
+Routes: "line", "x", "x-token", "feed", "media", "publish".
 
 Standard library only (Debian's /usr/bin/python3).
 """
@@ -118,8 +126,14 @@ class Problem(Exception):
 class FakeSocial:
     def __init__(self, line_token="line-token-0123456789", x_bearer=None, x_oauth1=None,
                  graph_token="graph-token-0123456789", page_id="1234567890",
-                 ig_user_id="17841400000000000"):
-        """x_oauth1: dict consumer_key, consumer_secret, access_token, access_secret."""
+                 ig_user_id="17841400000000000", x_oauth2=None):
+        """x_oauth1: dict consumer_key, consumer_secret, access_token, access_secret.
+        x_oauth2: dict client_id, refresh_token (the first one X handed out) and,
+        for a confidential client, client_secret."""
+        self.x_oauth2 = x_oauth2
+        self._x_refresh = {x_oauth2["refresh_token"]: True} if x_oauth2 else {}  # → usable?
+        self._x_access = {}     # access token issued here → still valid?
+        self._x_serial = 0
         self.line_token = line_token
         self.x_bearer = x_bearer
         self.x_oauth1 = x_oauth1
@@ -232,6 +246,8 @@ class FakeSocial:
             return self._line(path, headers, body)
         if route == "x":
             return self._x(h, path, headers, body)
+        if route == "x-token":
+            return self._x_token(headers, body)
         if route in ("feed", "media", "publish"):
             return self._graph(route, path, headers, body)
         return 404, {"message": "Not found"}, {}
@@ -241,6 +257,8 @@ class FakeSocial:
             return "line"
         if path == "/2/tweets":
             return "x"
+        if path == "/2/oauth2/token":
+            return "x-token"
         if re.fullmatch(r"/v19\.0/[^/]+/feed", path):
             return "feed"
         if re.fullmatch(r"/v19\.0/[^/]+/media", path):
@@ -289,6 +307,11 @@ class FakeSocial:
             if not isinstance(to, list) or not 1 <= len(to) <= 500 or not all(
                     isinstance(t, str) and t for t in to):
                 raise Problem("multicast needs 'to' as an array of 1 to 500 ids")
+            # Multicast takes user ids only; a group (C…) or room (R…) goes by push.
+            for i, t in enumerate(to):
+                if not t.startswith("U"):
+                    raise Problem(f"The property, 'to[{i}]', in the request body is invalid "
+                                  f"(multicast takes user ids only, not {t[:1]}…)")
         if set(doc) - allowed:
             raise Problem(f"unexpected fields {sorted(set(doc) - allowed)}")
         with self.lock:
@@ -339,8 +362,53 @@ class FakeSocial:
         return 201, {"data": {"id": post_id, "edit_history_tweet_ids": [post_id],
                               "text": text}}, {}
 
+    def expire_x_tokens(self):
+        """Every access token issued so far stops working (the refresh tokens do not)."""
+        with self.lock:
+            for t in self._x_access:
+                self._x_access[t] = False
+
+    def _x_token(self, headers, body):
+        conf = self.x_oauth2
+        if conf is None:
+            return 404, {"title": "Not Found"}, {}
+        if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise Problem("token request is not application/x-www-form-urlencoded")
+        form = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
+        if form.get("grant_type") != "refresh_token":
+            raise Problem(f"grant_type {form.get('grant_type')!r}")
+        auth = headers.get("authorization", "")
+        if conf.get("client_secret"):
+            want = base64.b64encode(
+                f"{conf['client_id']}:{conf['client_secret']}".encode()).decode()
+            if auth != f"Basic {want}":
+                return 401, {"error": "unauthorized_client",
+                             "error_description": "Missing valid authorization header"}, {}
+        elif form.get("client_id") != conf["client_id"]:
+            raise Problem(f"client_id {form.get('client_id')!r}, want {conf['client_id']!r}")
+        elif auth:
+            raise Problem("a public client sends no Authorization header")
+        if set(form) - {"grant_type", "refresh_token", "client_id"}:
+            raise Problem(f"unexpected fields {sorted(set(form))}")
+        with self.lock:
+            if not self._x_refresh.get(form.get("refresh_token")):
+                return 400, {"error": "invalid_request",
+                             "error_description": "Value passed for the token was invalid."}, {}
+            self._x_refresh[form["refresh_token"]] = False  # spent
+            self._x_serial += 1
+            access = f"x-oauth2-access-{self._x_serial}"
+            refresh = f"x-oauth2-refresh-{self._x_serial}"
+            self._x_access[access] = True
+            self._x_refresh[refresh] = True
+        return 200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
+                     "scope": "tweet.write users.read tweet.read offline.access",
+                     "refresh_token": refresh}, {}
+
     def _x_authorized(self, h, auth):
         if auth.startswith("Bearer "):
+            with self.lock:
+                if self._x_access.get(auth[len("Bearer "):]):
+                    return True
             return self.x_bearer is not None and auth == f"Bearer {self.x_bearer}"
         params = parse_oauth_header(auth)
         keys = self.x_oauth1

@@ -300,6 +300,68 @@ class AnnounceChatTest(unittest.TestCase):
         self.assertEqual(hooks[0].headers["idempotency-key"], hooks[1].headers["idempotency-key"])
         self.assertEqual(hooks[0].json["key"], hooks[1].json["key"])
 
+    def age_outbox(self, hours=2):
+        """Every pending row was made `hours` ago and is due now: what an hour of
+        backoff looks like without waiting for it."""
+        made = iso(datetime.datetime.now(datetime.timezone.utc)
+                   - datetime.timedelta(hours=hours))
+        db = sqlite3.connect(self.state, timeout=10)
+        try:
+            with db:
+                db.execute("UPDATE outbox SET created = ?, next_attempt = ? "
+                           "WHERE state = 'pending'", (made, "2000-01-01T00:00:00Z"))
+        finally:
+            db.close()
+
+    def test_a_mastodon_retry_after_the_key_expired_finds_the_earlier_status(self):
+        self.write_config(kinds=("mastodon",))
+        self.fake.script("mastodon", "commit-500")  # posted, but the answer is lost
+        first = self.run_announce(stdin=incident() + "\n")
+        self.assertEqual(first.by_kind()["mastodon"]["result"], "retry", first)
+        # Over an hour later the instance has forgotten the Idempotency-Key.
+        self.fake.forget_idempotency_keys()
+        self.age_outbox()
+        second = self.run_announce()
+        self.assertEqual(second.status, 0, second)
+        a = second.by_kind()["mastodon"]
+        self.assertEqual(a["result"], "sent", second)
+        self.assertEqual(a["remote_id"], self.fake.posted[0]["id"])
+        self.assertEqual(len(self.fake.statuses), 1, "Mastodon made the status twice")
+        self.assertEqual([(r.method, r.path) for r in self.fake.of("mastodon")[1:]],
+                         [("GET", "/api/v1/accounts/verify_credentials"),
+                          ("GET", f"/api/v1/accounts/{fake_chat.MASTODON_ACCOUNT}/statuses")])
+        self.assertNoProblems()
+
+    def test_a_mastodon_retry_after_the_key_expired_posts_when_nothing_landed(self):
+        self.write_config(kinds=("mastodon",))
+        self.fake.script("mastodon", 500)  # refused: nothing was posted
+        first = self.run_announce(stdin=incident() + "\n")
+        self.assertEqual(first.by_kind()["mastodon"]["result"], "retry", first)
+        self.age_outbox()
+        second = self.run_announce()
+        self.assertEqual(second.by_kind()["mastodon"]["result"], "sent", second)
+        self.assertEqual([r.method for r in self.fake.of("mastodon")[1:]], ["GET", "GET", "POST"])
+        self.assertEqual(len(self.fake.statuses), 1)
+        # A token that may not read cannot tell: a clear failure, never a second post.
+        # (The new incident also brings the first one's customers an update.)
+        self.fake.forget_idempotency_keys()
+        self.fake.mastodon_read = False
+        self.fake.script("mastodon", 500, 500)
+        third = self.run_announce(stdin=incident(channel="mall", id_="mall-1") + "\n")
+        self.assertEqual({a["result"] for a in third.announcements()}, {"retry"}, third)
+        self.age_outbox()
+        made = len(self.fake.statuses)
+        fourth = self.run_announce()
+        retried = [a for a in fourth.announcements() if a["attempt"] == 2]
+        self.assertEqual(len(retried), len(third.announcements()), fourth)
+        for a in retried:
+            self.assertEqual(a["result"], "failed", fourth)
+            self.assertIn("read:statuses", a["error"])
+        # Only a notice on its first attempt (a later update) was posted.
+        fresh = [a for a in fourth.announcements() if a["attempt"] == 1]
+        self.assertEqual(len(self.fake.statuses), made + len(fresh), "posted without knowing")
+        self.assertNoProblems()
+
     def test_rate_limits_are_honoured(self):
         self.write_config(kinds=("discord", "telegram", "mastodon", "bluesky"))
         for kind in ("discord", "telegram", "mastodon", "bluesky"):
@@ -331,6 +393,35 @@ class AnnounceChatTest(unittest.TestCase):
         self.assertEqual(self.fake.sessions_created, 2, "one login for two posts, one renewal")
         self.assertEqual(len(self.fake.records), 3)
         self.assertEqual(len({r.json["rkey"] for r in self.fake.of("bluesky", "createRecord")}), 3)
+        self.assertNoProblems()
+
+    def test_the_bluesky_session_is_kept_across_runs_and_refreshed(self):
+        # createSession is rate limited per day: later runs reuse the session,
+        # and renew an expired one with its refreshJwt, not the password.
+        self.write_config(kinds=("bluesky",))
+        runs = [self.run_announce(stdin=incident(channel="own", id_="own-a") + "\n"),
+                self.run_announce(stdin=incident(channel="mall", id_="mall-a") + "\n")]
+        self.assertEqual(self.fake.sessions_created, 1, "the second run logged in again")
+        self.fake.script("bluesky", "expire-access")
+        runs.append(self.run_announce(stdin=incident(channel="yahoo", id_="yahoo-a") + "\n"))
+        for run in runs:
+            self.assertEqual(run.status, 0, run)
+            self.assertEqual([a["result"] for a in run.announcements()], ["sent"], run)
+            self.assertNotIn("eyJ.", run.stdout + run.stderr)
+        self.assertEqual(self.fake.sessions_created, 1)
+        self.assertEqual(self.fake.sessions_refreshed, 1)
+        self.assertEqual(len(self.fake.records), 3)
+        refresh = self.fake.of("bluesky", "refreshSession")
+        self.assertEqual(refresh[0].headers["authorization"], "Bearer eyJ.refresh.1")
+        auth = [r.headers["authorization"] for r in self.fake.of("bluesky", "createRecord")]
+        self.assertEqual(auth, ["Bearer eyJ.access.1"] * 3 + ["Bearer eyJ.access.2"])
+        # The renewed session is the one kept: a fourth run uses it as it is.
+        fourth = self.run_announce(stdin=incident(channel="own", event="resolved", id_="own-a")
+                                   + "\n")
+        self.assertEqual([a["result"] for a in fourth.announcements()], ["sent"], fourth)
+        self.assertEqual(self.fake.of("bluesky", "createRecord")[-1].headers["authorization"],
+                         "Bearer eyJ.access.2")
+        self.assertEqual((self.fake.sessions_created, self.fake.sessions_refreshed), (1, 1))
         self.assertNoProblems()
 
     def test_the_webhook_signature_is_checked(self):

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import time
 import unittest
+import urllib.parse
 import uuid
 
 from fake_social import LINE_QUOTA, LINE_RATE, X_TOO_MANY, FakeSocial
@@ -25,7 +26,9 @@ X_KEYS = {"consumer_key": "xck-SECRET-consumer-key-77",
           "access_secret": "xas-SECRET-access-secret-00"}
 X_BEARER = "xbearer-SECRET-oauth2-token-11"
 GRAPH_TOKEN = "graph-SECRET-page-token-22"
-SECRETS = [LINE_TOKEN, GRAPH_TOKEN, X_BEARER] + list(X_KEYS.values())
+X_OAUTH2 = {"client_id": "xcid-oauth2-client-33",
+            "refresh_token": "xrt-SECRET-first-refresh-token-44"}
+SECRETS = [LINE_TOKEN, GRAPH_TOKEN, X_BEARER, X_OAUTH2["refresh_token"]] + list(X_KEYS.values())
 PAGE_ID = "1029384756"
 IG_USER = "17841400123456789"
 IMAGE_URL = "https://cdn.example.jp/notice/outage.png"
@@ -33,7 +36,7 @@ IMAGE_URL = "https://cdn.example.jp/notice/outage.png"
 SECRET_ENV = {"SK_LINE_TOKEN": LINE_TOKEN, "SK_X_BEARER": X_BEARER,
               "SK_GRAPH_TOKEN": GRAPH_TOKEN, "SK_X_CK": X_KEYS["consumer_key"],
               "SK_X_CS": X_KEYS["consumer_secret"], "SK_X_AT": X_KEYS["access_token"],
-              "SK_X_AS": X_KEYS["access_secret"]}
+              "SK_X_AS": X_KEYS["access_secret"], "SK_X_RT": X_OAUTH2["refresh_token"]}
 
 
 def announce_path():
@@ -89,7 +92,8 @@ class AnnounceSocialTest(unittest.TestCase):
         announce_path()
         self.box = Sandbox()
         self.fake = FakeSocial(line_token=LINE_TOKEN, x_bearer=X_BEARER, x_oauth1=X_KEYS,
-                               graph_token=GRAPH_TOKEN, page_id=PAGE_ID, ig_user_id=IG_USER)
+                               graph_token=GRAPH_TOKEN, page_id=PAGE_ID, ig_user_id=IG_USER,
+                               x_oauth2=dict(X_OAUTH2))
         self.state = self.box.path("state.db")
         self.results = []
 
@@ -177,6 +181,40 @@ class AnnounceSocialTest(unittest.TestCase):
         self.assertEqual(self.one(r, "line-fans")["remote_id"], sent["broadcast"]["request_id"])
         self.assertTrue(self.one(r, "line-boss")["remote_id"].isdigit())
 
+    def test_line_groups_and_rooms_go_by_push_each(self):
+        users = ["U" + "0" * 31 + "1", "U" + "0" * 31 + "2"]
+        group, room = "C" + "a" * 32, "R" + "b" * 32
+        cfg = self.config(self.line("line-staff", audience="staff",
+                                    to=[users[0], group, users[1], room]))
+        # LINE takes the users and the room, but the group's push hits a 500.
+        self.fake.plan("line", None, {"status": 500, "body": {"message": "Internal error"}})
+        r1 = self.run_cli(cfg, stdin=incident())
+        self.assertExit(r1, 75)
+        a1 = self.one(r1, "line-staff")
+        self.assertEqual(a1["result"], "retry", str(r1))
+        self.assertIn(group, a1["error"])
+        first = self.fake.route_requests("line")
+        self.assertEqual([(q["path"], json.loads(q["body"])["to"]) for q in first],
+                         [("/v2/bot/message/multicast", users), ("/v2/bot/message/push", group),
+                          ("/v2/bot/message/push", room)])
+        keys = [q["headers"]["x-line-retry-key"] for q in first]
+        self.assertEqual(len(set(keys)), 3, "each request has its own retry key")
+        for k in keys:
+            uuid.UUID(k)
+        self.assertEqual(len(self.fake.line_sent), 2)
+
+        # The retry sends the same three requests with the same keys: the two
+        # accepted answer 409 (already sent), the group gets its message once.
+        self.make_due()
+        r2 = self.run_cli(cfg)
+        self.assertExit(r2, 0)
+        self.assertEqual(self.one(r2, "line-staff")["result"], "sent", str(r2))
+        second = self.fake.route_requests("line")[3:]
+        self.assertEqual([q["headers"]["x-line-retry-key"] for q in second], keys)
+        self.assertEqual(sorted(json.dumps(s["body"]["to"]) for s in self.fake.line_sent),
+                         sorted(json.dumps(t) for t in (users, group, room)))
+        self.assertNoProblems()
+
     def test_line_staff_without_to_never_broadcasts(self):
         # A broadcast reaches every friend of the account: a staff target without
         # `to` is refused as a configuration mistake, never sent.
@@ -225,6 +263,116 @@ class AnnounceSocialTest(unittest.TestCase):
         self.assertEqual(self.one(r, "x")["result"], "sent")
         self.assertEqual(self.fake.route_requests("x")[0]["headers"]["authorization"],
                          f"Bearer {X_BEARER}")
+
+    def x_oauth2(self, **keys):
+        return target(id="x", kind="x", audience="staff", api_base=self.fake.base,
+                      oauth2_client_id=X_OAUTH2["client_id"], refresh_token_env="SK_X_RT",
+                      timeout="3s", **keys)
+
+    def kept_x_token(self):
+        db = sqlite3.connect(self.state, timeout=10)
+        try:
+            row = db.execute("SELECT value FROM credentials WHERE target = 'x' AND kind = 'x'"
+                             ).fetchone()
+        finally:
+            db.close()
+        return json.loads(row[0]) if row else None
+
+    def expire_kept_x_token(self):
+        db = sqlite3.connect(self.state, timeout=10)
+        try:
+            with db:
+                value = json.loads(db.execute("SELECT value FROM credentials WHERE target = 'x'"
+                                              ).fetchone()[0])
+                value["expires"] = int(time.time()) - 10
+                db.execute("UPDATE credentials SET value = ? WHERE target = 'x'",
+                           (json.dumps(value),))
+        finally:
+            db.close()
+
+    def assertNoTokens(self, r):
+        self.assertNotIn("x-oauth2-", r.stdout + r.stderr, f"a token was printed\n{r}")
+
+    def test_x_oauth2_refresh_flow_keeps_the_rotating_token(self):
+        cfg = self.config(self.x_oauth2())
+        r1 = self.run_cli(cfg, stdin=incident(ident="own-1", minutes_ago=50))
+        self.assertExit(r1, 0)
+        self.assertEqual(self.one(r1, "x")["result"], "sent", str(r1))
+        # The configured refresh token bought the first pair, which the state keeps.
+        tokens = self.fake.route_requests("x-token")
+        self.assertEqual(len(tokens), 1)
+        form = dict(urllib.parse.parse_qsl(tokens[0]["body"].decode()))
+        self.assertEqual(form, {"grant_type": "refresh_token", "client_id": X_OAUTH2["client_id"],
+                                "refresh_token": X_OAUTH2["refresh_token"]})
+        self.assertEqual(self.fake.route_requests("x")[0]["headers"]["authorization"],
+                         "Bearer x-oauth2-access-1")
+        kept = self.kept_x_token()
+        self.assertEqual((kept["refresh_token"], kept["access_token"]),
+                         ("x-oauth2-refresh-1", "x-oauth2-access-1"))
+        self.assertGreater(kept["expires"], time.time() + 7000)
+
+        # A later run reuses the access token while it lasts: no token request.
+        r2 = self.run_cli(cfg, stdin=incident(ident="own-1", event="resolved", minutes_ago=50))
+        self.assertExit(r2, 0)
+        self.assertEqual(self.fake.count("x-token"), 1)
+        self.assertEqual(len(self.fake.x_posts), 2)
+
+        # Once it has expired, the kept refresh token (not the spent configured
+        # one) buys the next pair.
+        self.expire_kept_x_token()
+        r3 = self.run_cli(cfg, stdin=incident(ident="own-2", minutes_ago=7))
+        self.assertExit(r3, 0)
+        self.assertEqual(self.one(r3, "x")["result"], "sent", str(r3))
+        tokens = self.fake.route_requests("x-token")
+        self.assertEqual(len(tokens), 2)
+        self.assertEqual(dict(urllib.parse.parse_qsl(tokens[1]["body"].decode()))["refresh_token"],
+                         "x-oauth2-refresh-1")
+        self.assertEqual(self.fake.route_requests("x")[-1]["headers"]["authorization"],
+                         "Bearer x-oauth2-access-2")
+        self.assertEqual(self.kept_x_token()["refresh_token"], "x-oauth2-refresh-2")
+
+        # An access token revoked early: renewed once, the post goes out.
+        self.fake.expire_x_tokens()
+        r4 = self.run_cli(cfg, stdin=incident(ident="own-2", event="resolved", minutes_ago=7))
+        self.assertExit(r4, 0)
+        self.assertEqual(self.fake.count("x-token"), 3)
+        self.assertEqual(len(self.fake.x_posts), 4)
+        for r in (r1, r2, r3, r4):
+            self.assertNoTokens(r)
+        self.assertNoProblems()
+
+    def test_x_oauth2_spent_refresh_token_asks_to_reauthorise(self):
+        cfg = self.config(self.x_oauth2())
+        r = self.run_cli(cfg, stdin=incident(),
+                         env={"SK_X_RT": "xrt-SECRET-spent-refresh-token-55"})
+        self.assertExit(r, 75)
+        a = self.one(r, "x")
+        self.assertEqual(a["result"], "failed", str(r))
+        self.assertIn("re-authorise", a["error"])
+        self.assertIn("offline.access", a["error"])
+        self.assertIn("invalid_request", a["error"])
+        self.assertNotIn("spent-refresh-token", r.stdout + r.stderr)
+        self.assertEqual(self.fake.x_posts, [])
+        self.assertEqual(self.fake.count("x"), 0)
+        self.assertNoProblems()
+
+    def test_x_oauth2_confidential_client_and_half_configs(self):
+        self.fake.x_oauth2["client_secret"] = "xcs-SECRET-oauth2-client-secret-66"
+        cfg = self.config(self.x_oauth2(oauth2_client_secret_env="SK_X_OCS"))
+        r = self.run_cli(cfg, stdin=incident(),
+                         env={"SK_X_OCS": "xcs-SECRET-oauth2-client-secret-66"})
+        self.assertExit(r, 0)
+        self.assertNotIn("client-secret-66", r.stdout + r.stderr)
+        token = self.fake.route_requests("x-token")[0]
+        self.assertTrue(token["headers"]["authorization"].startswith("Basic "))
+        self.assertNotIn("client_id", dict(urllib.parse.parse_qsl(token["body"].decode())))
+        self.assertNoProblems()
+        # A client id without a refresh token (or the reverse) is a config error.
+        for half in ({"oauth2_client_id": "cid"}, {"refresh_token_env": "SK_X_RT"}):
+            bad = self.config(target(id="x2", kind="x", api_base=self.fake.base, **half))
+            r = self.run_cli(bad, stdin=incident())
+            self.assertIn(r.status, (75, 78), str(r))
+            self.assertIn("OAuth 2.0", r.stdout + r.stderr)
 
     def test_x_duplicate_is_a_clear_failure(self):
         cfg = self.config(target(id="x", kind="x", audience="staff", api_base=self.fake.base,

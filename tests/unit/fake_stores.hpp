@@ -22,9 +22,10 @@ class MemoryState : public Transactional,
                     public IncidentStore,
                     public OutboxStore,
                     public RunbookStore,
-                    public HistoryStore {
+                    public HistoryStore,
+                    public CredentialStore {
   public:
-    Stores stores{*this, *this, *this, *this, *this, *this};
+    Stores stores{*this, *this, *this, *this, *this, *this, *this};
 
     std::map<CheckKey, CheckCounter> counters;
     std::vector<CheckResult> history;
@@ -34,8 +35,9 @@ class MemoryState : public Transactional,
     std::map<std::int64_t, std::vector<std::string>> recipients;
     std::vector<StepRun> step_rows;
     std::map<std::tuple<std::string, std::string, std::string>, Buckets> check_daily;
-    std::map<std::pair<std::string, std::string>, Buckets> channel_daily; // (channel, day)
-    int transactions = 0;                                                 // committed ones
+    std::map<std::pair<std::string, std::string>, Buckets> channel_daily;         // (channel, day)
+    std::map<std::pair<std::string, std::string>, std::string> credentials_saved; // (target, kind)
+    int transactions = 0;                                                         // committed ones
 
     void transaction(const std::function<void()>& fn) override {
         if (in_transaction_)
@@ -51,6 +53,16 @@ class MemoryState : public Transactional,
         }
         in_transaction_ = false;
         ++transactions;
+    }
+
+    std::optional<std::string> credential(const std::string& target,
+                                          const std::string& kind) override {
+        const auto it = credentials_saved.find({target, kind});
+        return it == credentials_saved.end() ? std::nullopt : std::optional(it->second);
+    }
+    void save_credential(const std::string& target, const std::string& kind,
+                         const std::string& value) override {
+        credentials_saved[{target, kind}] = value;
     }
 
     std::map<CheckKey, CheckCounter> load_counters() override { return counters; }

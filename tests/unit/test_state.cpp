@@ -706,3 +706,23 @@ TEST_CASE("state: a runbook step run is recorded once per incident, occurrence a
     ghost.id = 999;
     CHECK_THROWS(runbook.update_step_run(ghost));
 }
+
+TEST_CASE("state: a credential is kept per target and kind, replaced whole, across opens") {
+    TempDir dir;
+    const fs::path db = dir.path() / "state.db";
+    {
+        auto state = open_sqlite_state(db);
+        CredentialStore& creds = state->stores().credentials;
+        CHECK_FALSE(creds.credential("x-1", "x").has_value());
+        creds.save_credential("x-1", "x", R"({"refresh_token":"r1"})");
+        creds.save_credential("x-1", "x", R"({"refresh_token":"r2"})");
+        creds.save_credential("bsky-1", "bluesky", R"({"did":"did:plc:a"})");
+    }
+    auto state = open_sqlite_state(db);
+    CredentialStore& creds = state->stores().credentials;
+    CHECK(creds.credential("x-1", "x") == std::optional<std::string>(R"({"refresh_token":"r2"})"));
+    CHECK(creds.credential("bsky-1", "bluesky") ==
+          std::optional<std::string>(R"({"did":"did:plc:a"})"));
+    // Another kind under the same id (a target re-purposed) reads nothing.
+    CHECK_FALSE(creds.credential("x-1", "bluesky").has_value());
+}

@@ -313,3 +313,20 @@ TEST_CASE("targets_chat: missing keys are config errors at construction, not at 
     TargetConfig w = target("webhook");
     CHECK_NOTHROW(make_webhook(w, env));
 }
+
+TEST_CASE("mastodon: a status's HTML content is compared with the notice as text") {
+    const std::string html =
+        "<p>【障害のお知らせ】テスト商店<br />カートが使えません (A&amp;B &lt;cart&gt; "
+        "&quot;x&quot; it&#39;s)</p><p>詳しくは <a href=\"https://status.example.jp/own-1\" "
+        "rel=\"nofollow noopener noreferrer\" target=\"_blank\"><span "
+        "class=\"invisible\">https://</span><span class=\"ellipsis\">status.example.jp/"
+        "</span><span class=\"invisible\">own-1</span></a> をご覧ください。</p>";
+    CHECK(mastodon_plain_text(html) ==
+          "【障害のお知らせ】テスト商店 カートが使えません (A&B <cart> \"x\" it's) 詳しくは "
+          "https://status.example.jp/own-1 をご覧ください。");
+    CHECK(mastodon_same_text(html, "【障害のお知らせ】テスト商店\nカートが使えません (A&B <cart> "
+                                   "\"x\" it's)\n\n詳しくは https://status.example.jp/own-1 "
+                                   "をご覧ください。\n"));
+    CHECK_FALSE(mastodon_same_text(html, "【復旧のお知らせ】テスト商店"));
+    CHECK_FALSE(mastodon_same_text("<p>a b</p>", "ab"));
+}

@@ -3,9 +3,15 @@
 //   POST {api_base|https://bsky.social}/xrpc/com.atproto.server.createSession
 //   {"identifier":"<handle>","password":"<password secret: an app password>"}
 //   → 200 {"accessJwt":…,"refreshJwt":…,"did":"did:plc:…","handle":…}
-//     Made once per target object and reused for every post of the run; when a
-//     post answers 400/401 ExpiredToken (or InvalidToken) a new session is made
-//     once and the post tried again.
+//   POST {base}/xrpc/com.atproto.server.refreshSession
+//   Authorization: Bearer <refreshJwt>      (no body; the same answer, both JWTs new)
+//     createSession is rate limited per account per day, so the session is kept
+//     in the state (CredentialStore, kind "bluesky": handle, did, both JWTs) and
+//     reused by every post of this run and of later runs. When a post answers
+//     400/401 ExpiredToken (or InvalidToken) the session is renewed once with
+//     refreshSession, or, when the refreshJwt is refused too, with a new
+//     createSession, and the post tried again. Without a state (--dry-run)
+//     nothing is kept.
 //
 //   POST {base}/xrpc/com.atproto.repo.createRecord
 //   Authorization: Bearer <accessJwt>
@@ -109,6 +115,18 @@ std::string bluesky_rkey(std::string_view key, TimePoint created) {
     return out;
 }
 
+TimePoint notice_created(const Notice& notice, const TargetEnv& env, TimePoint now) {
+    if (env.state && notice.outbox_id != 0)
+        if (auto row = env.state->outbox.outbox_row(notice.outbox_id))
+            return row->created;
+    if (notice.record.is_object())
+        for (const char* field : {"time", "since"})
+            if (notice.record.contains(field) && notice.record[field].is_string())
+                if (auto t = parse_rfc3339(notice.record[field].get<std::string>()))
+                    return *t;
+    return now;
+}
+
 bool is_tid(std::string_view s) {
     if (s.size() != 13)
         return false;
@@ -122,8 +140,11 @@ namespace {
 
 struct Session {
     std::string access_jwt;
+    std::string refresh_jwt;
     std::string did;
 };
+
+constexpr const char* credential_kind = "bluesky";
 
 std::string xrpc_error(const HttpResponse& response) {
     const auto j = nlohmann::json::parse(response.body, nullptr, false);
@@ -165,24 +186,14 @@ class BlueskyTarget final : public HttpTarget {
     SendResult deliver(const Notice& notice) override {
         password_ = required_secret(config_, "password");
         SendResult result = post(notice);
-        result.error = mask_secrets(result.error,
-                                    {password_, session_ ? session_->access_jwt : std::string()});
+        result.error =
+            mask_secrets(result.error, {password_, session_ ? session_->access_jwt : std::string(),
+                                        session_ ? session_->refresh_jwt : std::string()});
         return result;
     }
 
   private:
-    // The outbox row's creation time: the same on every attempt, in every run.
-    TimePoint created(const Notice& notice) const {
-        if (env_.state && notice.outbox_id != 0)
-            if (auto row = env_.state->outbox.outbox_row(notice.outbox_id))
-                return row->created;
-        if (notice.record.is_object())
-            for (const char* field : {"time", "since"})
-                if (notice.record.contains(field) && notice.record[field].is_string())
-                    if (auto t = parse_rfc3339(notice.record[field].get<std::string>()))
-                        return *t;
-        return now();
-    }
+    TimePoint created(const Notice& notice) const { return notice_created(notice, env_, now()); }
 
     std::optional<Millis> rate_limit_wait(const HttpResponse& response) const {
         const TimePoint t = now();
@@ -227,17 +238,102 @@ class BlueskyTarget final : public HttpTarget {
                     fmt::format(" (check the handle \"{}\" and its app password)", handle_);
             return result;
         }
-        const auto j = nlohmann::json::parse(response.body, nullptr, false);
-        if (!j.is_object() || !j.contains("accessJwt") || !j["accessJwt"].is_string() ||
-            !j.contains("did") || !j["did"].is_string()) {
+        if (!adopt(nlohmann::json::parse(response.body, nullptr, false))) {
             result.outcome = SendResult::Outcome::retry;
             result.error = "Bluesky login answered without accessJwt and did";
             return result;
         }
-        session_ = Session{j["accessJwt"].get<std::string>(), j["did"].get<std::string>()};
-        // The session's token is a credential too, in every error from now on.
-        remember_secret(session_->access_jwt);
         return std::nullopt;
+    }
+
+    // Takes the session a createSession or refreshSession answer holds, and keeps
+    // it for later runs; false when the answer lacks it.
+    bool adopt(const nlohmann::json& j) {
+        const auto text = [&](const char* name) {
+            return j.is_object() && j.contains(name) && j[name].is_string()
+                       ? j[name].get<std::string>()
+                       : std::string();
+        };
+        if (text("accessJwt").empty() || text("did").empty())
+            return false;
+        session_ = Session{text("accessJwt"), text("refreshJwt"), text("did")};
+        // The session's tokens are credentials too, in every error from now on.
+        remember_secret(session_->access_jwt);
+        if (!session_->refresh_jwt.empty())
+            remember_secret(session_->refresh_jwt);
+        save_session();
+        return true;
+    }
+
+    void save_session() const {
+        if (!env_.state || !session_)
+            return;
+        const nlohmann::json j = {{"base", base_},
+                                  {"handle", handle_},
+                                  {"did", session_->did},
+                                  {"access_jwt", session_->access_jwt},
+                                  {"refresh_jwt", session_->refresh_jwt}};
+        try {
+            env_.state->credentials.save_credential(config_.id, credential_kind, j.dump());
+        } catch (const std::exception& e) {
+            // Not fatal: the next run logs in again.
+            if (env_.log)
+                env_.log(
+                    fmt::format("bluesky target '{}': session not kept: {}", config_.id, e.what()));
+        }
+    }
+
+    // The session an earlier run kept for this handle on this PDS; false when none.
+    bool load_session() {
+        if (!env_.state)
+            return false;
+        std::optional<std::string> text;
+        try {
+            text = env_.state->credentials.credential(config_.id, credential_kind);
+        } catch (const std::exception&) {
+            return false;
+        }
+        if (!text)
+            return false;
+        const auto j = nlohmann::json::parse(*text, nullptr, false);
+        const auto field = [&](const char* name) {
+            return j.is_object() && j.contains(name) && j[name].is_string()
+                       ? j[name].get<std::string>()
+                       : std::string();
+        };
+        if (field("base") != base_ || field("handle") != handle_ || field("did").empty() ||
+            field("access_jwt").empty())
+            return false;
+        session_ = Session{field("access_jwt"), field("refresh_jwt"), field("did")};
+        remember_secret(session_->access_jwt);
+        if (!session_->refresh_jwt.empty())
+            remember_secret(session_->refresh_jwt);
+        return true;
+    }
+
+    // A new session for an expired one: refreshSession with the refreshJwt, else
+    // (none, or refused) createSession. nullopt on success, else why not.
+    std::optional<SendResult> renew() {
+        if (session_ && !session_->refresh_jwt.empty()) {
+            HttpRequest request =
+                this->request("POST", join_url(base_, "/xrpc/com.atproto.server.refreshSession"));
+            request.headers = {{"Authorization", "Bearer " + session_->refresh_jwt}};
+            const HttpResponse response = http_.send(request);
+            if (response.transfer_ok && response.status / 100 == 2 &&
+                adopt(nlohmann::json::parse(response.body, nullptr, false)))
+                return std::nullopt;
+            // Anything but a refused refreshJwt says nothing about the password:
+            // retry later rather than spend one of the day's logins.
+            if (!expired(response)) {
+                SendResult result = classify(response, "refreshSession");
+                if (result.outcome == SendResult::Outcome::sent) {
+                    result.outcome = SendResult::Outcome::retry;
+                    result.error = "Bluesky refreshSession answered without accessJwt and did";
+                }
+                return result;
+            }
+        }
+        return login();
     }
 
     std::string uri_of(const std::string& rkey) const {
@@ -308,7 +404,7 @@ class BlueskyTarget final : public HttpTarget {
     SendResult post(const Notice& notice) {
         const std::string rkey = bluesky_rkey(notice.key, created(notice));
         bool fresh_session = false;
-        if (!session_) {
+        if (!session_ && !load_session()) {
             if (auto failed = login())
                 return *failed;
             fresh_session = true;
@@ -317,8 +413,8 @@ class BlueskyTarget final : public HttpTarget {
             Attempt a = attempt(notice, rkey);
             if (!a.session_expired || fresh_session)
                 return a.result;
-            // The reused session has expired: one new login, one more try.
-            if (auto failed = login())
+            // The reused session has expired: one renewal, one more try.
+            if (auto failed = renew())
                 return *failed;
             fresh_session = true;
         }

@@ -87,6 +87,12 @@ nlohmann::json mastodon_payload(const std::string& text, const std::string& lang
 // time) minus now (at least zero); nullopt when neither parses.
 std::optional<Millis> mastodon_retry_after(const HttpResponse& response, TimePoint now);
 inline constexpr std::size_t mastodon_limit = 500; // mastodon_length()
+// A status's HTML `content` as plain text: <br> and </p> a space, every other tag
+// dropped (a long link's hidden parts are kept), the entities Mastodon writes
+// decoded, whitespace runs one space, trimmed.
+std::string mastodon_plain_text(std::string_view html);
+// True when a status's `content` shows `text` (both as mastodon_plain_text sees them).
+bool mastodon_same_text(std::string_view content, std::string_view text);
 
 // ---- bluesky (bluesky.cpp) ----
 
@@ -111,6 +117,10 @@ nlohmann::json bluesky_post_record(const std::string& text, const std::string& c
 // clock id come from SHA-256 of the key, so every attempt of one notice uses the
 // same record key and two notices practically never share one.
 std::string bluesky_rkey(std::string_view key, TimePoint created);
+// When the notice's outbox row was made (the same on every attempt, in every run),
+// else the incident record's time or since, else `now`. Bluesky's record key and
+// Mastodon's idempotency window both count from it.
+TimePoint notice_created(const Notice& notice, const TargetEnv& env, TimePoint now);
 // True for a syntactically valid TID.
 bool is_tid(std::string_view s);
 inline constexpr std::size_t bluesky_limit = 300;       // graphemes

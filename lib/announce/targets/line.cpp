@@ -3,10 +3,16 @@
 //   POST {base}/v2/bot/message/broadcast   {"messages":[{"type":"text","text":TEXT}]}
 //        customers without `to`: every friend of the official account
 //   POST {base}/v2/bot/message/push        {"to":ID,"messages":[…]}          one id in `to`
-//   POST {base}/v2/bot/message/multicast   {"to":[ID,…],"messages":[…]}      2..500 ids
+//   POST {base}/v2/bot/message/multicast   {"to":[ID,…],"messages":[…]}      2..500 user ids
 //   Authorization: Bearer TOKEN            (secret `token`: the channel access token)
 //   Content-Type: application/json
-//   X-Line-Retry-Key: Notice::key          (a UUID, the same on every attempt)
+//   X-Line-Retry-Key: a UUID, the same on every attempt of the notice
+//
+// Multicast takes user ids (U…) only: the user ids of `to` go by one multicast
+// (or one push when there is one), every group (C…) or room (R…) id by a push of
+// its own. The first request carries Notice::key, each later one a UUID v5 of
+// it and the id, so every request keeps its own key across attempts; a retry
+// resends only what LINE did not accept (the others answer 409, already sent).
 //
 // 200 {} (push: {"sentMessages":[{"id":…,"quoteToken":…}]}) with x-line-request-id.
 // 409 on a retry key already accepted: the first attempt went through, so the
@@ -17,6 +23,7 @@
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/text_limits.hpp"
+#include "lib/core/crypto.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/secret.hpp"
@@ -123,35 +130,84 @@ class LineTarget final : public HttpTarget {
     SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
 
-        json body;
-        std::string path;
-        if (to_.empty()) {
-            path = "/v2/bot/message/broadcast";
-        } else if (to_.size() == 1) {
-            path = "/v2/bot/message/push";
-            body["to"] = to_.front();
-        } else {
-            path = "/v2/bot/message/multicast";
-            body["to"] = to_;
+        std::vector<Send> sends = plan();
+        std::vector<SendResult> results;
+        for (std::size_t i = 0; i < sends.size(); ++i) {
+            json body = sends[i].to;
+            body["messages"] = json::array({{{"type", "text"}, {"text", notice.text}}});
+            HttpRequest req = json_request(join_url(base_, sends[i].path), body);
+            req.headers.emplace_back("Authorization", "Bearer " + token);
+            std::string key = notice.key;
+            if (!key.empty() && i > 0)
+                key = uuid_v5(uuid_namespace_url,
+                              "line:" + notice.key + ":" + sends[i].to["to"].get<std::string>());
+            if (!key.empty())
+                req.headers.emplace_back("X-Line-Retry-Key", key);
+            results.push_back(judge(http_.send(req), key));
         }
-        body["messages"] = json::array({{{"type", "text"}, {"text", notice.text}}});
-
-        HttpRequest req = json_request(join_url(base_, path), body);
-        req.headers.emplace_back("Authorization", "Bearer " + token);
-        if (!notice.key.empty())
-            req.headers.emplace_back("X-Line-Retry-Key", notice.key);
-        const HttpResponse res = http_.send(req);
-        return judge(res, notice);
+        return combine(sends, std::move(results));
     }
 
   private:
-    SendResult judge(const HttpResponse& res, const Notice& notice) const {
+    // One request of a notice: the path and its "to" (an object, empty for a broadcast).
+    struct Send {
+        std::string path;
+        json to = json::object();
+    };
+
+    std::vector<Send> plan() const {
+        if (to_.empty())
+            return {{"/v2/bot/message/broadcast"}};
+        std::vector<std::string> users;
+        std::vector<Send> sends;
+        for (const std::string& id : to_) {
+            if (id.front() == 'U')
+                users.push_back(id);
+            else // a group (C…) or room (R…): multicast refuses those
+                sends.push_back({"/v2/bot/message/push", {{"to", id}}});
+        }
+        if (users.size() == 1)
+            sends.insert(sends.begin(), Send{"/v2/bot/message/push", {{"to", users.front()}}});
+        else if (users.size() > 1)
+            sends.insert(sends.begin(), Send{"/v2/bot/message/multicast", {{"to", users}}});
+        return sends;
+    }
+
+    // One result for the notice: retry while any request may still go through,
+    // else failed if any failed; the first request's id.
+    static SendResult combine(const std::vector<Send>& sends, std::vector<SendResult> results) {
+        if (results.size() == 1)
+            return std::move(results.front());
+        SendResult out;
+        out.outcome = SendResult::Outcome::sent;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            SendResult& r = results[i];
+            if (out.remote_id.empty())
+                out.remote_id = r.remote_id;
+            if (r.outcome == SendResult::Outcome::sent)
+                continue;
+            if (r.outcome == SendResult::Outcome::retry || out.outcome == SendResult::Outcome::sent)
+                out.outcome = r.outcome;
+            if (r.retry_after && (!out.retry_after || *r.retry_after > *out.retry_after))
+                out.retry_after = r.retry_after;
+            const json& to = sends[i].to["to"];
+            out.error += fmt::format("{}to {}: {}", out.error.empty() ? "" : "; ",
+                                     to.is_string() ? to.get<std::string>()
+                                                    : fmt::format("{} users", to.size()),
+                                     r.error);
+        }
+        if (out.outcome != SendResult::Outcome::sent)
+            out.remote_id.clear();
+        return out;
+    }
+
+    SendResult judge(const HttpResponse& res, const std::string& key) const {
         SendResult r = classify_http(res, now());
         if (!res.transfer_ok)
             return r;
         const json body = json::parse(res.body, nullptr, false);
 
-        if (res.status == 409 && !notice.key.empty() && res.header("x-line-accepted-request-id")) {
+        if (res.status == 409 && !key.empty() && res.header("x-line-accepted-request-id")) {
             // The retry key was accepted before (an attempt whose answer we
             // never saw): the message went out, exactly once.
             r = SendResult{};

@@ -8,7 +8,24 @@
 //       oauth_version="1.0"
 //     (OAuth 1.0a user context: secrets consumer_key, consumer_secret,
 //     access_token, access_secret; the JSON body is not part of the signature)
-//   or Authorization: Bearer TOKEN   (an OAuth 2.0 user token: secret `token`)
+//   or Authorization: Bearer TOKEN   (an OAuth 2.0 user token: secret `token`,
+//     as it is; X's expire after 2 hours, so this is for trying things out)
+//   or Authorization: Bearer ACCESS  (OAuth 2.0 user context, renewed: param
+//     oauth2_client_id, secrets refresh_token and, for a confidential client,
+//     oauth2_client_secret; scopes tweet.read tweet.write users.read offline.access)
+//
+//   POST {base}/2/oauth2/token   Content-Type: application/x-www-form-urlencoded
+//   grant_type=refresh_token&refresh_token=R&client_id=ID   (public client), or
+//   Authorization: Basic base64(ID:SECRET) without client_id  (confidential)
+//   → 200 {"token_type":"bearer","expires_in":7200,"access_token":…,
+//          "scope":"tweet.write users.read tweet.read offline.access","refresh_token":…}
+//   → 400 {"error":"invalid_request","error_description":"Value passed for the token
+//          was invalid."} (or invalid_grant): the refresh token is spent or revoked.
+// A refresh token works once: the new pair is saved in the state
+// (CredentialStore, kind "x") before the access token is used, and the access
+// token is reused by later runs until a minute before it expires. The configured
+// refresh_token only seeds the state: a different one configured later (a new
+// authorisation) replaces what the state holds.
 //
 // 201 {"data":{"id":"…","text":"…"}}. 429 with x-rate-limit-reset (Unix seconds)
 // or, for the daily post cap, x-user-limit-24hour-reset; Retry-After when given.
@@ -19,11 +36,15 @@
 // as a duplicate, which then says so.
 #include "lib/announce/targets/kinds.hpp"
 
+#include "lib/announce/targets/chat_payloads.hpp"
 #include "lib/announce/text_limits.hpp"
+#include "lib/core/crypto.hpp"
 #include "lib/core/duration.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/secret.hpp"
 #include "lib/net/oauth1.hpp"
+#include "lib/net/oauth2.hpp"
+#include "lib/state/state.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -40,6 +61,12 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr std::size_t max_weight = 280;
+constexpr const char* credential_kind = "x";
+// An access token is not used in its last minute: a post must not race its expiry.
+constexpr auto expiry_margin = std::chrono::seconds(60);
+// X's documented lifetime, for an answer without expires_in.
+constexpr auto default_lifetime = std::chrono::seconds(7200);
+constexpr const char* scopes = "tweet.read tweet.write users.read offline.access";
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](char c) {
@@ -98,11 +125,22 @@ class XTarget final : public HttpTarget {
                 config.where, config.id, fmt::to_string(fmt::join(present, ", ")),
                 fmt::to_string(fmt::join(missing, ", "))));
         oauth1_ = missing.empty();
-        if (!oauth1_ && config.secrets.count("token") == 0)
+        const bool has_client = config.params.count("oauth2_client_id") != 0;
+        const bool has_refresh = config.secrets.count("refresh_token") != 0;
+        if (has_client != has_refresh)
+            throw config_error(fmt::format(
+                "{}: target '{}' (x) has {} but OAuth 2.0 with renewal also needs {}", config.where,
+                config.id, has_client ? "oauth2_client_id" : "refresh_token",
+                has_client ? "refresh_token (as refresh_token_env or refresh_token_file: from an "
+                             "authorisation with the offline.access scope)"
+                           : "oauth2_client_id (the app's OAuth 2.0 client id)"));
+        oauth2_ = !oauth1_ && has_client;
+        if (!oauth1_ && !oauth2_ && config.secrets.count("token") == 0)
             throw config_error(fmt::format(
                 "{}: target '{}' (x) needs consumer_key, consumer_secret, access_token and "
-                "access_secret (OAuth 1.0a), or token (an OAuth 2.0 user token), each as "
-                "NAME_env or NAME_file",
+                "access_secret (OAuth 1.0a), or oauth2_client_id and refresh_token (OAuth 2.0, "
+                "renewed), or token (an OAuth 2.0 user token), each secret as NAME_env or "
+                "NAME_file",
                 config.where, config.id));
     }
 
@@ -131,6 +169,20 @@ class XTarget final : public HttpTarget {
             req.headers.emplace_back(
                 "Authorization",
                 oauth1_authorization(req.method, req.url, c, oauth1_nonce(), epoch.count()));
+        } else if (oauth2_) {
+            auto access = access_token(false);
+            if (!access.error.empty())
+                return access.failure;
+            HttpRequest first = req;
+            first.headers.emplace_back("Authorization", "Bearer " + access.token);
+            const HttpResponse res = http_.send(first);
+            // A kept token revoked before its time: renew it once and post again.
+            if (!(res.transfer_ok && res.status == 401 && access.kept))
+                return judge(res, notice);
+            access = access_token(true);
+            if (!access.error.empty())
+                return access.failure;
+            req.headers.emplace_back("Authorization", "Bearer " + access.token);
         } else {
             req.headers.emplace_back("Authorization",
                                      "Bearer " + required_secret(config_, "token"));
@@ -140,6 +192,159 @@ class XTarget final : public HttpTarget {
     }
 
   private:
+    // What the state keeps for an OAuth 2.0 target.
+    struct Kept {
+        std::string seed; // hex SHA-256 of the configured refresh_token it grew from
+        std::string refresh_token;
+        std::string access_token;
+        long long expires = 0; // Unix seconds
+    };
+
+    struct Access {
+        std::string token;
+        bool kept = false;  // from the state, not renewed in this call
+        std::string error;  // non-empty: failure holds why
+        SendResult failure; // failed or retry
+    };
+
+    std::optional<Kept> load_kept() const {
+        if (!env_.state)
+            return std::nullopt;
+        const auto text = env_.state->credentials.credential(config_.id, credential_kind);
+        if (!text)
+            return std::nullopt;
+        const json j = json::parse(*text, nullptr, false);
+        if (!j.is_object())
+            return std::nullopt;
+        Kept k;
+        k.seed = j.value("seed", std::string());
+        k.refresh_token = j.value("refresh_token", std::string());
+        k.access_token = j.value("access_token", std::string());
+        k.expires = j.value("expires", 0LL);
+        for (const std::string* t : {&k.refresh_token, &k.access_token})
+            if (!t->empty())
+                remember_secret(*t);
+        return k;
+    }
+
+    void save_kept(const Kept& k) const {
+        if (!env_.state)
+            return;
+        env_.state->credentials.save_credential(config_.id, credential_kind,
+                                                json{{"seed", k.seed},
+                                                     {"refresh_token", k.refresh_token},
+                                                     {"access_token", k.access_token},
+                                                     {"expires", k.expires}}
+                                                    .dump());
+    }
+
+    long long epoch_now() const {
+        return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
+    }
+
+    bool usable(const Kept& k) const {
+        return !k.access_token.empty() && k.expires - expiry_margin.count() > epoch_now();
+    }
+
+    static Access fail(SendResult::Outcome outcome, std::string error) {
+        Access a;
+        a.error = std::move(error);
+        a.failure.outcome = outcome;
+        a.failure.error = redact(a.error);
+        return a;
+    }
+
+    // A valid access token: the state's while it lasts (unless `renew`), else a
+    // new one from the refresh_token grant, saved before it is returned.
+    Access access_token(bool renew) {
+        const std::string configured = required_secret(config_, "refresh_token");
+        OAuth2Client client{required_param(config_, "oauth2_client_id"), {}};
+        if (config_.secrets.count("oauth2_client_secret"))
+            client.client_secret = required_secret(config_, "oauth2_client_secret");
+        const std::string seed = to_hex(sha256(configured));
+        std::optional<Kept> kept;
+        try {
+            kept = load_kept();
+        } catch (const std::exception& e) {
+            return fail(
+                SendResult::Outcome::retry,
+                fmt::format("X: cannot read the OAuth 2.0 token from the state: {}", e.what()));
+        }
+        // Another refresh_token configured: a new authorisation; start from it.
+        if (kept && kept->seed != seed)
+            kept.reset();
+        if (kept && !renew && usable(*kept)) {
+            Access a;
+            a.token = kept->access_token;
+            a.kept = true;
+            return a;
+        }
+        const std::string refresh = kept ? kept->refresh_token : configured;
+        if (refresh.empty())
+            return fail(SendResult::Outcome::failed,
+                        fmt::format("X: the OAuth 2.0 token expired and X gave no refresh token "
+                                    "to renew it; re-authorise the app with the scopes {} and "
+                                    "set the new refresh_token",
+                                    scopes));
+
+        HttpRequest req = request("POST", join_url(base_, "/2/oauth2/token"));
+        oauth2_refresh_request(req, client, refresh);
+        const HttpResponse res = http_.send(req);
+        const std::vector<std::string> hidden = {refresh, client.client_secret};
+        if (res.transfer_ok && res.status / 100 == 2) {
+            if (auto tokens = parse_oauth2_tokens(res.body)) {
+                remember_secret(tokens->access_token);
+                if (!tokens->refresh_token.empty())
+                    remember_secret(tokens->refresh_token);
+                Kept next{seed, tokens->refresh_token, tokens->access_token,
+                          epoch_now() + tokens->expires_in.value_or(default_lifetime).count()};
+                try {
+                    // Before the access token is used: the old refresh token is spent.
+                    save_kept(next);
+                } catch (const std::exception& e) {
+                    return fail(SendResult::Outcome::failed,
+                                mask_secrets(fmt::format("X: the renewed OAuth 2.0 token could "
+                                                         "not be kept in the state ({}); the old "
+                                                         "refresh token is spent: re-authorise "
+                                                         "the app and set a new refresh_token",
+                                                         e.what()),
+                                             hidden));
+                }
+                Access a;
+                a.token = next.access_token;
+                return a;
+            }
+            return fail(SendResult::Outcome::retry,
+                        "X: the token endpoint answered without an access_token");
+        }
+        if (res.transfer_ok && (res.status == 400 || res.status == 401)) {
+            // Refresh tokens work once: an overlapping run may have renewed it first.
+            try {
+                if (auto again = load_kept(); again && again->seed == seed &&
+                                              again->refresh_token != refresh && usable(*again)) {
+                    Access a;
+                    a.token = again->access_token;
+                    return a;
+                }
+            } catch (const std::exception&) {
+            }
+            const std::string why = oauth2_error_text(res.body);
+            return fail(SendResult::Outcome::failed,
+                        mask_secrets(fmt::format("X refused to renew the OAuth 2.0 token (HTTP "
+                                                 "{}{}{}); re-authorise the app with the scopes "
+                                                 "{} and set the new refresh_token",
+                                                 res.status, why.empty() ? "" : ": ", why, scopes),
+                                     hidden));
+        }
+        SendResult r = classify_http(res, now());
+        r.error = mask_secrets("X: renewing the OAuth 2.0 token: " + r.error, hidden);
+        Access a =
+            fail(r.outcome == SendResult::Outcome::sent ? SendResult::Outcome::retry : r.outcome,
+                 r.error);
+        a.failure.retry_after = r.retry_after;
+        return a;
+    }
+
     SendResult judge(const HttpResponse& res, const Notice& notice) const {
         const TimePoint t = now();
         SendResult r = classify_http(res, t);
@@ -186,6 +391,7 @@ class XTarget final : public HttpTarget {
 
     std::string base_;
     bool oauth1_ = false;
+    bool oauth2_ = false; // renewed with the refresh_token grant
 };
 
 } // namespace
