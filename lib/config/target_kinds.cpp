@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view params[] = {
     "to",      "page_id",   "user_id",  "image_url", "story",    "handle",
     "chat_id", "from",      "username", "customers", "segments", "unsubscribe",
-    "dir",     "plaintext", "ca_file",  "url",       "timeout"};
+    "dir",     "plaintext", "ca_file",  "url",       "timeout",  "graph_version"};
 constexpr std::string_view secrets[] = {
     "token",        "password",      "consumer_key", "consumer_secret",
     "access_token", "access_secret", "url",          "secret"};

@@ -13,6 +13,9 @@ answer is lost), "commit-503" (the same with 503 and Retry-After: 1), "hang"
 (answer nothing for `hang_seconds`), "expire" (Bluesky: the session token has
 expired), "ok" (answer as usual).
 
+Read-only calls (shopannounce --verify): Mastodon GET
+/api/v1/accounts/verify_credentials, Telegram getMe, Bluesky createSession.
+
 Standard library only. Run it alone to poke at it by hand:
     /usr/bin/python3 fake_chat.py    → prints "listening 127.0.0.1:PORT"
 """
@@ -319,6 +322,14 @@ class FakeChat:
     # ---- Mastodon: POST /api/v1/statuses ----
 
     def _mastodon(self, h, req, action):
+        if req.path == "/api/v1/accounts/verify_credentials":
+            # Read-only (shopannounce --verify): who the token belongs to.
+            if req.method != "GET":
+                self._problem(req, f"method {req.method}, want GET")
+            if req.headers.get("authorization") != "Bearer " + MASTODON_TOKEN:
+                return self._answer(h, req, 401, {"error": "The access token is invalid"})
+            return self._answer(h, req, 200, {"id": "109000000000000000", "username": "shop",
+                                              "acct": "shop", "display_name": "テスト商店"})
         if req.path != "/api/v1/statuses":
             self._problem(req, "unknown path")
             return self._answer(h, req, 404, {"error": "Record not found"})
@@ -517,6 +528,10 @@ class FakeChat:
             self._problem(req, "bad bot token in the path")
             return self._answer(h, req, 401, {"ok": False, "error_code": 401,
                                               "description": "Unauthorized"})
+        if m.group(2) == "getMe":
+            # Read-only (shopannounce --verify): the bot itself.
+            return self._answer(h, req, 200, {"ok": True, "result": {
+                "id": 7654321, "is_bot": True, "first_name": "Shop", "username": "shop_bot"}})
         if m.group(2) != "sendMessage":
             self._problem(req, f"method {m.group(2)}")
             return self._answer(h, req, 404, {"ok": False, "error_code": 404,

@@ -18,9 +18,11 @@
 // username + password_env/_file, customers (CSV), segments, unsubscribe (an
 // address, a URL, or both as an array), to (staff recipients: a string or an
 // array), timeout (per message, default 30s).
+// --verify: connect, EHLO, STARTTLS and AUTH, then QUIT (verify_smtp): no message.
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/customers.hpp"
+#include "lib/announce/verify.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/exit_status.hpp"
 #include "lib/core/text.hpp"
@@ -148,6 +150,11 @@ class EmailTarget final : public Target {
     std::optional<std::string> refuse(const Notice& notice) const override;
     std::string preview(const Notice& notice) const override;
     SendResult send(const Notice& notice) override;
+    VerifyResult verify() override {
+        return verify_smtp({url_, plaintext_, ca_file_, username_,
+                            username_.empty() ? "" : required_secret(config_, "password"),
+                            timeout_});
+    }
 
   private:
     void log(const std::string& line) const {

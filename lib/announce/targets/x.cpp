@@ -17,6 +17,8 @@
 // A post weighs at most 280 (twitter-text: CJK 2, every URL 23). X has no
 // idempotency key: a retry after an attempt whose answer was lost may be refused
 // as a duplicate, which then says so.
+//
+// --verify: GET {base}/2/users/me, signed the same way -> {"data":{"id","name","username"}}.
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/text_limits.hpp"
@@ -139,7 +141,40 @@ class XTarget final : public HttpTarget {
         return judge(res, notice);
     }
 
+  public:
+    VerifyResult verify() override {
+        HttpRequest req = request("GET", join_url(base_, "/2/users/me"));
+        req.headers.emplace_back("Authorization", authorization(req));
+        const HttpResponse res = http_.send(req);
+        VerifyResult v = verify_http(res, "X", now());
+        const json body = json::parse(res.body, nullptr, false);
+        if (v.outcome != VerifyResult::Outcome::ok) {
+            if (res.status == 401)
+                v.detail =
+                    redact(fmt::format("X rejected the credentials (HTTP 401{}{})",
+                                       x_message(body).empty() ? "" : ": ", x_message(body)));
+            return v;
+        }
+        if (body.is_object() && body.contains("data") && body["data"].is_object())
+            v.detail = redact("@" + body["data"].value("username", std::string("?")));
+        return v;
+    }
+
   private:
+    // The Authorization header of `req` as it is now (method and URL final).
+    std::string authorization(const HttpRequest& req) const {
+        if (!oauth1_)
+            return "Bearer " + required_secret(config_, "token");
+        OAuth1Credentials c;
+        c.consumer_key = required_secret(config_, "consumer_key");
+        c.consumer_secret = required_secret(config_, "consumer_secret");
+        c.token = required_secret(config_, "access_token");
+        c.token_secret = required_secret(config_, "access_secret");
+        const auto epoch =
+            std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch());
+        return oauth1_authorization(req.method, req.url, c, oauth1_nonce(), epoch.count());
+    }
+
     SendResult judge(const HttpResponse& res, const Notice& notice) const {
         const TimePoint t = now();
         SendResult r = classify_http(res, t);
