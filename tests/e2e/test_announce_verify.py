@@ -107,7 +107,7 @@ class VerifyTest(unittest.TestCase):
                    handle=BLUESKY_HANDLE, password_env="SK_BLUESKY", timeout="3s"),
             target(id="telegram", kind="telegram", api_base=c, chat_id="-1001234567890",
                    token_env="SK_TELEGRAM", timeout="3s"),
-            target(id="slack", kind="slack", url=self.chat.slack_url),
+            target(id="slack", kind="slack", url_env="SK_SLACK"),
             target(id="status", kind="statuspage", audience="customers",
                    dir=status_dir or self.box.path("site")),
             target(id="mail", kind="email", url=f"smtp://127.0.0.1:{smtp_port}",
@@ -120,6 +120,7 @@ class VerifyTest(unittest.TestCase):
                 *args]
         merged = dict(self.box.env)
         merged.update(env)
+        merged["SK_SLACK"] = self.chat.slack_url
         # stdin holds a record: --verify must not read it.
         proc = subprocess.run(argv, input=b'{"v":1,"type":"incident"}\n', capture_output=True,
                               env=merged, cwd=self.box.dir, timeout=40)
@@ -253,7 +254,7 @@ class VerifyTest(unittest.TestCase):
         cfg = self.config([
             target(id="line", kind="line", audience="customers", api_base=s,
                    token_env="SK_LINE"),
-            target(id="hook", kind="slack", url=self.chat.slack_url),
+            target(id="hook", kind="slack", url_env="SK_SLACK"),
             target(id="x", kind="x", audience="customers", api_base=s, token_env="SK_XB"),
         ])
         r = self.verify(cfg, "--target", "line", "--target", "hook", fmt="text")
