@@ -235,6 +235,20 @@ class VerifyTest(unittest.TestCase):
         self.assertIn("text/html", rows["ig"]["detail"])
         self.assertNothingPosted()
 
+    def test_line_without_insight_still_verifies(self):
+        # LINE gives no follower count to some accounts: the token still works,
+        # only the number of broadcasts left is unknown.
+        self.social.plan("line", None, None, None,
+                         {"status": 403, "body": {"message": "Not allowed to use this API"}})
+        cfg = self.config([target(id="line", kind="line", audience="customers",
+                                  api_base=self.social.base, token_env="SK_LINE")])
+        r = self.verify(cfg)
+        self.assertEqual(r.status, 0, str(r))
+        row = self.rows(r)["line"]
+        self.assertEqual(row["result"], "ok")
+        self.assertIn("friends unknown", row["detail"])
+        self.assertNotIn("notices_left", row)
+
     def test_image_on_the_shop_is_named(self):
         # The image is served from the shop's own host: fine now, but not while
         # the shop is down, which is when the notice goes out.

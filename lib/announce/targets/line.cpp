@@ -264,10 +264,14 @@ VerifyResult LineTarget::verify() {
         return v;
     // Insight counts whole days in Japan time: yesterday's is the newest.
     const std::string day = format_utc(t + std::chrono::hours(9) - std::chrono::hours(24));
-    const auto followers = get("/v2/bot/insight/followers?date=" + day.substr(0, 4) +
-                               day.substr(5, 2) + day.substr(8, 2));
-    if (!followers)
-        return v;
+    // The friends only size the quota: an account whose insight LINE will not
+    // give (a new or unverified one) still has a working token.
+    VerifyResult no_count;
+    const auto followers = line_get(
+        http_,
+        request("GET", join_url(base_, "/v2/bot/insight/followers?date=" + day.substr(0, 4) +
+                                           day.substr(5, 2) + day.substr(8, 2))),
+        token, t, no_count);
 
     v.outcome = VerifyResult::Outcome::ok;
     v.detail = fmt::format("{} ({})", info->value("displayName", std::string("?")),
@@ -283,7 +287,7 @@ VerifyResult LineTarget::verify() {
     } else {
         v.detail += fmt::format("; no monthly limit, {} used", total_usage);
     }
-    const bool ready = followers->value("status", std::string()) == "ready";
+    const bool ready = followers && followers->value("status", std::string()) == "ready";
     long long friends = -1;
     if (ready) {
         friends =
@@ -291,7 +295,8 @@ VerifyResult LineTarget::verify() {
         v.facts["friends"] = friends;
         v.detail += fmt::format("; {} friends", friends);
     } else {
-        v.detail += "; friends not counted yet";
+        v.detail +=
+            followers ? "; friends not counted yet" : "; friends unknown (" + no_count.detail + ")";
     }
     // One notice costs a message per recipient: every friend for a broadcast.
     const long long per_notice = to_.empty() ? friends : static_cast<long long>(to_.size());
