@@ -2,6 +2,7 @@
 // at once, customers by the policy), once each, through the outbox in the state.
 #include "lib/announce/output.hpp"
 #include "lib/announce/run.hpp"
+#include "lib/announce/verify.hpp"
 #include "lib/config/config.hpp"
 #include "lib/core/cli.hpp"
 #include "lib/core/error.hpp"
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 using namespace shopkit;
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
     bool pending = false;
     std::int64_t approve = 0;
     std::int64_t discard = 0;
+    bool verify = false;
 
     app.add_option("-c,--config", config_path,
                    "Configuration file (default: $SHOPKIT_CONFIG, "
@@ -62,10 +65,15 @@ int main(int argc, char** argv) {
             ->check(CLI::PositiveNumber);
     auto* discard_opt = app.add_option("--discard", discard, "Drop this held or queued notice")
                             ->check(CLI::PositiveNumber);
-    for (auto* a : {pending_opt, approve_opt, discard_opt})
-        for (auto* b : {pending_opt, approve_opt, discard_opt, event_opt})
+    auto* verify_opt = app.add_flag("--verify", verify,
+                                    "Check that every target (or each --target) could post now, "
+                                    "with read-only calls; post nothing");
+    for (auto* a : {pending_opt, approve_opt, discard_opt, verify_opt})
+        for (auto* b : {pending_opt, approve_opt, discard_opt, event_opt, verify_opt})
             if (a != b)
                 a->excludes(b);
+    for (auto* other : {app.get_option("--dry-run"), app.get_option("--hold")})
+        verify_opt->excludes(other);
     cli::add_common_options(app);
 
     return cli::main(
@@ -73,6 +81,29 @@ int main(int argc, char** argv) {
         [&]() -> int {
             const Config config = load_config_option(config_path);
             cli::info("config: " + config.path.string());
+
+            const bool jsonl =
+                format_name.empty() ? !::isatty(STDOUT_FILENO) : format_name == "jsonl";
+            const bool color = !jsonl && cli::use_color(STDOUT_FILENO);
+            Clock clock;
+
+            if (verify) {
+                // Reads no records and opens no state: nothing is queued or posted.
+                bool headed = false;
+                return run_verify(
+                    config, targets,
+                    [&](const Json& row) {
+                        if (jsonl) {
+                            write_record(std::cout, row);
+                        } else if (cli::verbosity() >= 0) {
+                            if (!std::exchange(headed, true))
+                                std::cout << verify_header();
+                            std::cout << verify_text(row, color);
+                        }
+                        cli::flush_stdout();
+                    },
+                    clock);
+            }
 
             AnnounceOptions options;
             if (!state_path.empty())
@@ -95,9 +126,6 @@ int main(int argc, char** argv) {
             if (!admin && !::isatty(STDIN_FILENO))
                 options.input = &std::cin;
 
-            const bool jsonl =
-                format_name.empty() ? !::isatty(STDOUT_FILENO) : format_name == "jsonl";
-            const bool color = !jsonl && cli::use_color(STDOUT_FILENO);
             AnnounceSink sink;
             sink.pass = [&](const std::string& line) {
                 if (jsonl) {
@@ -124,7 +152,6 @@ int main(int argc, char** argv) {
             };
             sink.bad_input = [](const std::string& what) { cli::error(what); };
 
-            Clock clock;
             return run_announce(config, options, sink, clock);
         },
         exit_status::software, exit_status::io);

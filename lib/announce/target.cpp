@@ -21,6 +21,13 @@ std::string Target::preview(const Notice& notice) const {
     return notice.text;
 }
 
+VerifyResult Target::verify() {
+    VerifyResult r;
+    r.outcome = VerifyResult::Outcome::not_verifiable;
+    r.detail = "cannot be verified without posting";
+    return r;
+}
+
 Millis target_timeout(const TargetConfig& config) {
     const auto it = config.params.find("timeout");
     if (it == config.params.end())
@@ -150,6 +157,19 @@ SendResult classify_http(const HttpResponse& response, TimePoint now) {
         r.outcome = SendResult::Outcome::failed;
     }
     return r;
+}
+
+VerifyResult verify_http(const HttpResponse& response, std::string_view service, TimePoint now) {
+    VerifyResult v;
+    const SendResult s = classify_http(response, now);
+    if (s.outcome == SendResult::Outcome::sent) {
+        v.outcome = VerifyResult::Outcome::ok;
+        return v;
+    }
+    v.outcome = VerifyResult::Outcome::failed;
+    v.detail = response.transfer_ok ? fmt::format("{}: {}", service, s.error)
+                                    : fmt::format("{} did not answer: {}", service, s.error);
+    return v;
 }
 
 std::string api_base(const TargetConfig& config, const std::string& default_base) {

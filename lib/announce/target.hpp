@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shopkit {
@@ -56,6 +57,18 @@ struct SendResult {
     int rejected = 0;  // e-mail: recipients refused (recorded, not retried)
 };
 
+// What --verify found for one target (lib/announce/verify).
+struct VerifyResult {
+    enum class Outcome {
+        ok,             // the credentials and settings work now
+        failed,         // they do not: `detail` says why; a person must act
+        not_verifiable, // the service has no read-only call (webhooks)
+    };
+    Outcome outcome = Outcome::not_verifiable;
+    std::string detail;                              // one line, for people; never a secret
+    nlohmann::json facts = nlohmann::json::object(); // numbers for jsonl (LINE quota …)
+};
+
 // What every target may use.
 struct TargetEnv {
     const Config* config = nullptr;
@@ -76,6 +89,11 @@ class Target {
     // Posts the notice. A delivery problem is a SendResult, never an exception;
     // a secret that cannot be read throws config_error (lib/core/secret).
     virtual SendResult send(const Notice& notice) = 0;
+    // Checks that the target could post now without posting anything: an
+    // identity call of the service's API (--verify). Default: not_verifiable,
+    // "cannot be verified without posting". A secret that cannot be read throws
+    // config_error, as in send().
+    virtual VerifyResult verify();
 };
 
 // The target's `timeout` param (a positive duration), else 30 s. Throws
@@ -121,6 +139,10 @@ std::unique_ptr<Target> make_target(const TargetConfig& config, const TargetEnv&
 // transfer failures retry (with Retry-After honoured); other statuses fail. The
 // error names the status and the start of the body (one line, at most 200 bytes).
 SendResult classify_http(const HttpResponse& response, TimePoint now);
+
+// ok when the answer is 2xx; else failed, the detail `service`'s status and
+// the start of its body (classify_http's error), or why nothing answered.
+VerifyResult verify_http(const HttpResponse& response, std::string_view service, TimePoint now);
 
 // The API base for a target: its api_base when set, else `default_base`.
 std::string api_base(const TargetConfig& config, const std::string& default_base);

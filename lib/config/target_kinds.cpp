@@ -13,10 +13,11 @@ namespace {
 // The kinds accept one union of keys: a key of another kind on a target is ignored
 // by its client rather than refused, which existing configs rely on.
 constexpr std::string_view params[] = {
-    "to",      "page_id",     "user_id",       "image_url", "story",       "handle",
-    "chat_id", "from",        "username",      "customers", "segments",    "unsubscribe",
-    "dir",     "plaintext",   "ca_file",       "url",       "timeout",     "connections",
-    "rate",    "dkim_domain", "dkim_selector", "list_id",   "feedback_id", "oauth2_client_id"};
+    "to",           "page_id",     "user_id",       "image_url", "story",       "handle",
+    "chat_id",      "from",        "username",      "customers", "segments",    "unsubscribe",
+    "dir",          "plaintext",   "ca_file",       "url",       "timeout",     "connections",
+    "rate",         "dkim_domain", "dkim_selector", "list_id",   "feedback_id", "oauth2_client_id",
+    "graph_version"};
 constexpr std::string_view secrets[] = {"token",
                                         "password",
                                         "consumer_key",

@@ -3,11 +3,31 @@
 
 #include <fmt/core.h>
 
+#include <cctype>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace shopkit::config_detail {
+
+namespace {
+
+// v<digits>.<digits>, as Meta numbers Graph API versions.
+bool graph_version_shape(std::string_view v) {
+    const auto digits = [](std::string_view s) {
+        if (s.empty() || s.size() > 3)
+            return false;
+        for (const char c : s)
+            if (!std::isdigit(static_cast<unsigned char>(c)))
+                return false;
+        return true;
+    };
+    const auto dot = v.find('.');
+    return v.size() > 1 && v[0] == 'v' && dot != std::string_view::npos &&
+           digits(v.substr(1, dot - 1)) && digits(v.substr(dot + 1));
+}
+
+} // namespace
 
 TargetConfig read_target(const Source& src, const toml::table& table, const Config& config) {
     const Table t(src, table, "[[target]]");
@@ -89,6 +109,13 @@ TargetConfig read_target(const Source& src, const toml::table& table, const Conf
             if (!parse_send_rate(value))
                 t.fail(name, fmt::format("'rate' must be messages per second, minute or hour, "
                                          "like \"10/s\", \"600/m\" or \"36000/h\", not \"{}\"",
+                                         value));
+        } else if (name == "graph_version") {
+            // It becomes part of every Graph API path: only the shape Meta uses.
+            value = *t.string(name);
+            if (!graph_version_shape(value))
+                t.fail(name, fmt::format("'graph_version' must be v<major>.<minor> such as "
+                                         "\"v25.0\", not \"{}\"",
                                          value));
         } else if (name == "url" || name == "image_url") {
             value = *t.url(name);

@@ -14,6 +14,9 @@ answer is lost), "commit-503" (the same with 503 and Retry-After: 1), "hang"
 expired, both its accessJwt and its refreshJwt), "expire-access" (Bluesky: the
 accessJwt has expired, the refreshJwt still works), "ok" (answer as usual).
 
+Read-only calls (shopannounce --verify): Mastodon GET
+/api/v1/accounts/verify_credentials, Telegram getMe, Bluesky createSession.
+
 Standard library only. Run it alone to poke at it by hand:
     /usr/bin/python3 fake_chat.py    → prints "listening 127.0.0.1:PORT"
 """
@@ -360,8 +363,9 @@ class FakeChat:
             return self._answer(h, req, 403, {
                 "error": "This action is outside the authorized scopes"})
         if req.path == "/api/v1/accounts/verify_credentials":
+            # Also shopannounce --verify's read-only call: who the token belongs to.
             return self._answer(h, req, 200, {"id": MASTODON_ACCOUNT, "username": "shop",
-                                              "acct": "shop"})
+                                              "acct": "shop", "display_name": "テスト商店"})
         limit = int(req.query.get("limit", ["20"])[0])
         if limit > 40:
             self._problem(req, f"limit {limit} over the maximum 40")
@@ -611,6 +615,10 @@ class FakeChat:
             self._problem(req, "bad bot token in the path")
             return self._answer(h, req, 401, {"ok": False, "error_code": 401,
                                               "description": "Unauthorized"})
+        if m.group(2) == "getMe":
+            # Read-only (shopannounce --verify): the bot itself.
+            return self._answer(h, req, 200, {"ok": True, "result": {
+                "id": 7654321, "is_bot": True, "first_name": "Shop", "username": "shop_bot"}})
         if m.group(2) != "sendMessage":
             self._problem(req, f"method {m.group(2)}")
             return self._answer(h, req, 404, {"ok": False, "error_code": 404,

@@ -25,11 +25,21 @@ and answers like it:
         once: 200 {"token_type","expires_in":7200,"access_token","scope",
         "refresh_token"} with a new pair; a spent or unknown one answers 400
         {"error":"invalid_request","error_description":…}, as X does.
-  Graph POST /v19.0/{page}/feed (form message, access_token) -> {"id"};
-        POST /v19.0/{user}/media (form image_url, caption | media_type=STORIES,
-        access_token) -> {"id": container}; POST /v19.0/{user}/media_publish
+  Graph POST /{v}/{page}/feed (form message, access_token) -> {"id"};
+        POST /{v}/{user}/media (form image_url, caption | media_type=STORIES,
+        access_token) -> {"id": container}; POST /{v}/{user}/media_publish
         (creation_id, access_token) -> {"id": media}; errors
-        {"error":{"message","type","code","fbtrace_id"}}.
+        {"error":{"message","type","code","fbtrace_id"}}. {v} must be
+        `graph_version` (every version seen is in `graph_versions`).
+
+Read-only calls (shopannounce --verify), which change nothing:
+  LINE  GET /v2/bot/info, /v2/bot/message/quota (line_quota),
+        /v2/bot/message/quota/consumption (line_usage),
+        /v2/bot/insight/followers?date=yyyyMMdd (line_followers)
+  X     GET /2/users/me (signed as a post is) -> {"data":{"id","name","username"}}
+  Graph GET /{v}/me?fields=id,name&access_token= (the Page) and
+        GET /{v}/{user}?fields=id,username&access_token= (the Instagram user)
+  Images GET /images/NAME: images[NAME] = (status, content type)
 
 A request that breaks a rule is answered 400 and recorded in `problems`, so a
 test asserts `fake.problems == []`. Tests script failures per route with
@@ -126,7 +136,7 @@ class Problem(Exception):
 class FakeSocial:
     def __init__(self, line_token="line-token-0123456789", x_bearer=None, x_oauth1=None,
                  graph_token="graph-token-0123456789", page_id="1234567890",
-                 ig_user_id="17841400000000000", x_oauth2=None):
+                 ig_user_id="17841400000000000", x_oauth2=None, graph_version="v26.0"):
         """x_oauth1: dict consumer_key, consumer_secret, access_token, access_secret.
         x_oauth2: dict client_id, refresh_token (the first one X handed out) and,
         for a confidential client, client_secret."""
@@ -140,6 +150,14 @@ class FakeSocial:
         self.graph_token = graph_token
         self.page_id = page_id
         self.ig_user_id = ig_user_id
+        self.graph_version = graph_version
+        self.graph_versions = []  # the version of every Graph request, in order
+        self.line_quota = {"type": "limited", "value": 1000}
+        self.line_usage = 200
+        self.line_followers = {"status": "ready", "followers": 410, "targetedReaches": 300,
+                               "blocks": 10}
+        self.images = {"ok.png": (200, "image/png"), "page.html": (200, "text/html"),
+                       "gone.png": (404, "text/html")}
         self.lock = threading.Lock()
         self.requests = []      # every request: {"route","method","path","headers","body"}
         self.problems = []      # rule breaks, as text
@@ -161,7 +179,7 @@ class FakeSocial:
                 pass
 
             def do_GET(self):
-                self._answer(404, {"message": "not found"})
+                fake._handle(self, b"")
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -171,7 +189,8 @@ class FakeSocial:
             def _answer(self, status, body, headers=None):
                 data = json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                if "Content-Type" not in (headers or {}):
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -242,6 +261,8 @@ class FakeSocial:
         h._answer(status, out, extra)
 
     def _dispatch(self, route, h, path, headers, body):
+        if h.command == "GET":
+            return self._read(route, h, path, headers)
         if route == "line":
             return self._line(path, headers, body)
         if route == "x":
@@ -253,19 +274,68 @@ class FakeSocial:
         return 404, {"message": "Not found"}, {}
 
     def _route(self, path):
-        if path.startswith("/v2/bot/message/"):
+        if path.startswith("/v2/bot/"):
             return "line"
-        if path == "/2/tweets":
+        if path in ("/2/tweets", "/2/users/me"):
             return "x"
         if path == "/2/oauth2/token":
             return "x-token"
-        if re.fullmatch(r"/v19\.0/[^/]+/feed", path):
-            return "feed"
-        if re.fullmatch(r"/v19\.0/[^/]+/media", path):
-            return "media"
-        if re.fullmatch(r"/v19\.0/[^/]+/media_publish", path):
-            return "publish"
+        if path.startswith("/images/"):
+            return "image"
+        m = re.fullmatch(r"/(v\d+\.\d+)/[^/]+(/feed|/media|/media_publish)?", path)
+        if m:
+            with self.lock:
+                self.graph_versions.append(m.group(1))
+            return {"/feed": "feed", "/media": "media", "/media_publish": "publish",
+                    None: "graph-read"}[m.group(2)]
         return "unknown"
+
+    # --- read-only calls (--verify) -------------------------------------------
+
+    def _read(self, route, h, path, headers):
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(h.path).query))
+        if route == "line":
+            if headers.get("authorization") != f"Bearer {self.line_token}":
+                return 401, {"message": "Authentication failed. Confirm that the access token "
+                                        "in the authorization header is valid."}, {}
+            if path == "/v2/bot/info":
+                return 200, {"userId": "Ufake0123456789", "basicId": "@123abcde",
+                             "displayName": "テスト商店", "chatMode": "bot",
+                             "markAsReadMode": "auto"}, {}
+            if path == "/v2/bot/message/quota":
+                return 200, self.line_quota, {}
+            if path == "/v2/bot/message/quota/consumption":
+                return 200, {"totalUsage": self.line_usage}, {}
+            if path == "/v2/bot/insight/followers":
+                if not re.fullmatch(r"\d{8}", query.get("date", "")):
+                    raise Problem(f"followers date {query.get('date')!r} is not yyyyMMdd")
+                return 200, self.line_followers, {}
+            return 404, {"message": "Not found"}, {}
+        if route == "x":
+            if path != "/2/users/me":
+                raise Problem(f"GET {path}")
+            if not self._x_authorized(h, headers.get("authorization", "")):
+                return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                             "detail": "Unauthorized"}, {}
+            return 200, {"data": {"id": "2244994945", "name": "テスト商店",
+                                  "username": "test_shop"}}, {}
+        if route == "image":
+            status, ctype = self.images.get(path[len("/images/"):], (404, "text/html"))
+            return status, {"image": path}, {"Content-Type": ctype}
+        if route == "graph-read":
+            version, node = path.split("/")[1:3]
+            if version != self.graph_version:
+                raise Problem(f"Graph API version {version}, want {self.graph_version}")
+            if query.get("access_token") != self.graph_token:
+                return self._graph_error(400, "Invalid OAuth access token - Cannot parse "
+                                         "access token", 190)
+            if node == "me" and query.get("fields") == "id,name":
+                return 200, {"id": self.page_id, "name": "テスト商店"}, {}
+            if node == self.ig_user_id and query.get("fields") == "id,username":
+                return 200, {"id": self.ig_user_id, "username": "test_shop"}, {}
+            return self._graph_error(400, "(#100) Unknown path or fields", 100,
+                                     "GraphMethodException")
+        return 404, {"message": "Not found"}, {}
 
     # --- LINE -----------------------------------------------------------------
 
@@ -433,7 +503,7 @@ class FakeSocial:
         url = f"http://127.0.0.1:{self.port}{split.path}"
         signed = [(k, v) for k, v in params.items() if k != "oauth_signature"]
         signed += urllib.parse.parse_qsl(split.query, keep_blank_values=True)
-        expected = oauth1_signature("POST", url, signed, keys["consumer_secret"],
+        expected = oauth1_signature(h.command, url, signed, keys["consumer_secret"],
                                     keys["access_secret"])
         if not hmac.compare_digest(expected, params["oauth_signature"]):
             with self.lock:
@@ -448,6 +518,9 @@ class FakeSocial:
                                   "fbtrace_id": "AbCdEf"}}, {}
 
     def _graph(self, route, path, headers, body):
+        version = path.split("/")[1]
+        if version != self.graph_version:
+            raise Problem(f"Graph API version {version}, want {self.graph_version}")
         if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raise Problem("Content-Type is not application/x-www-form-urlencoded")
         try:

@@ -21,6 +21,7 @@ killed mid-batch.
   {"event": "message", "conn": N, "tls": bool, "auth": USER|null, "mail_from": …,
    "rcpt_tos": […], "data": BASE64 of the message as received}
   {"event": "rejected", "conn": N, "rcpt": ADDR, "code": 550}
+  {"event": "auth", "conn": N, "user": USER, "ok": bool}      every AUTH attempt
 --discard stores nothing and only counts (the benchmark). On SIGUSR1 the server
 prints {"messages": M, "connections": C, "rejected": R} (totals so far) on
 stdout; on SIGTERM or SIGINT it prints the same and exits.
@@ -138,6 +139,9 @@ def main():
         user, _, password = args.auth.partition(":")
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
               and auth_data.password == password.encode())
+        handler.write({"event": "auth", "conn": handler.conn_of(server, session),
+                       "user": auth_data.login.decode(errors="replace")
+                       if isinstance(auth_data, LoginPassword) else None, "ok": ok})
         # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 

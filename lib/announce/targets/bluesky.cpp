@@ -33,6 +33,7 @@
 //   → 200: the post exists: sent.  400 {"error":"RecordNotFound"}: post it.
 // 429 retries after RateLimit-Reset (epoch seconds) or Retry-After; 5xx retry.
 // Limit: 300 graphemes and 3,000 bytes of text.
+// --verify: createSession only (a login, not a post); the session is kept for the run.
 #include "lib/announce/targets/chat_payloads.hpp"
 #include "lib/announce/targets/kinds.hpp"
 
@@ -190,6 +191,22 @@ class BlueskyTarget final : public HttpTarget {
             mask_secrets(result.error, {password_, session_ ? session_->access_jwt : std::string(),
                                         session_ ? session_->refresh_jwt : std::string()});
         return result;
+    }
+
+  public:
+    VerifyResult verify() override {
+        password_ = required_secret(config_, "password");
+        VerifyResult v;
+        if (const auto failed = login()) {
+            v.outcome = VerifyResult::Outcome::failed;
+            v.detail = failed->error;
+        } else {
+            v.outcome = VerifyResult::Outcome::ok;
+            v.detail = fmt::format("@{} ({})", handle_, session_->did);
+        }
+        v.detail =
+            mask_secrets(v.detail, {password_, session_ ? session_->access_jwt : std::string()});
+        return v;
     }
 
   private:

@@ -8,10 +8,12 @@
 // thread, from the workers' outcomes) as soon as the server accepts it, so the
 // next run mails only the rest and a kill -9 repeats at most the messages in
 // flight, one per connection. Keys: shopkit.toml(5).
+// --verify: connect, EHLO, STARTTLS and AUTH, then QUIT: no message.
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/customers.hpp"
 #include "lib/announce/email_batch.hpp"
+#include "lib/announce/verify.hpp"
 #include "lib/config/send_rate.hpp"
 #include "lib/core/cli.hpp"
 #include "lib/core/error.hpp"
@@ -105,6 +107,11 @@ class EmailTarget final : public Target {
     std::optional<std::string> refuse(const Notice& notice) const override;
     std::string preview(const Notice& notice) const override;
     SendResult send(const Notice& notice) override;
+    VerifyResult verify() override {
+        return verify_smtp({url_, plaintext_, ca_file_, username_,
+                            username_.empty() ? "" : required_secret(config_, "password"),
+                            timeout_});
+    }
 
   private:
     void log(const std::string& line) const {

@@ -1,7 +1,7 @@
 // Facebook Page post through the Graph API (https://graph.facebook.com, `api_base`
 // overrides it).
 //
-//   POST {base}/v19.0/{page_id}/feed
+//   POST {base}/{graph_version}/{page_id}/feed
 //   Content-Type: application/x-www-form-urlencoded
 //   message=TEXT&access_token=TOKEN      (secret `token`: a Page access token)
 //
@@ -13,6 +13,11 @@
 // expired or was revoked). A post is at most 63,206 characters. The Graph API
 // has no idempotency key: a retry after an attempt whose answer was lost (a
 // timeout) may post twice; that is the price of never losing a notice.
+//
+// graph_version (e.g. "v26.0", default default_graph_version) is in every path:
+// Meta retires a version about two years after the next one, so it is a setting.
+// --verify: GET {base}/{graph_version}/me?fields=id,name&access_token=TOKEN
+//   -> {"id":"{page_id}","name":…}: a Page token answers as its Page.
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/text_limits.hpp"
@@ -29,7 +34,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::size_t max_chars = 63206;
-constexpr const char* graph_version = "/v19.0";
 
 // The largest estimated_time_to_regain_access (minutes) anywhere in `j`.
 void regain_minutes(const json& j, std::optional<long long>& minutes) {
@@ -63,7 +67,7 @@ class FacebookTarget final : public HttpTarget {
   public:
     FacebookTarget(const TargetConfig& config, const TargetEnv& env)
         : HttpTarget(config, env), base_(api_base(config, "https://graph.facebook.com")),
-          page_id_(required_param(config, "page_id")) {}
+          page_id_(required_param(config, "page_id")), version_(graph_prefix(config)) {}
 
     std::optional<std::string> refuse(const Notice& notice) const override {
         if (notice.text.empty())
@@ -78,8 +82,8 @@ class FacebookTarget final : public HttpTarget {
   protected:
     SendResult deliver(const Notice& notice) override {
         const std::string token = required_secret(config_, "token");
-        HttpRequest req = request("POST", join_url(base_, std::string(graph_version) + "/" +
-                                                              percent_encode(page_id_) + "/feed"));
+        HttpRequest req =
+            request("POST", join_url(base_, version_ + "/" + percent_encode(page_id_) + "/feed"));
         req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
         req.body = form_encode({{"message", notice.text}, {"access_token", token}});
         const HttpResponse res = http_.send(req);
@@ -124,12 +128,47 @@ class FacebookTarget final : public HttpTarget {
         return r;
     }
 
+  public:
+    VerifyResult verify() override {
+        const std::string token = required_secret(config_, "token");
+        const HttpRequest req = request(
+            "GET",
+            join_url(base_, version_ + "/me?fields=id,name&access_token=" + percent_encode(token)));
+        const HttpResponse res = http_.send(req);
+        VerifyResult v = verify_http(res, "Facebook", now());
+        const json body = json::parse(res.body, nullptr, false);
+        if (v.outcome != VerifyResult::Outcome::ok) {
+            if (body.is_object() && body.contains("error") && body["error"].is_object())
+                v.detail = fmt::format("Facebook: HTTP {}, code {}: {}", res.status,
+                                       body["error"].value("code", 0LL),
+                                       body["error"].value("message", std::string()));
+        } else if (!body.is_object() || body.value("id", std::string()) != page_id_) {
+            v.outcome = VerifyResult::Outcome::failed;
+            v.detail =
+                fmt::format("the token is not the Page token of page {} (it answers as "
+                            "{}); make a Page access token",
+                            page_id_, body.is_object() ? body.value("id", std::string("?")) : "?");
+        } else {
+            v.detail =
+                fmt::format("page {} ({}), Graph API {}", body.value("name", std::string("?")),
+                            page_id_, version_.substr(1));
+        }
+        v.detail = redact(v.detail);
+        return v;
+    }
+
   private:
     std::string base_;
     std::string page_id_;
+    std::string version_;
 };
 
 } // namespace
+
+std::string graph_prefix(const TargetConfig& config) {
+    const auto it = config.params.find("graph_version");
+    return "/" + (it == config.params.end() ? std::string(default_graph_version) : it->second);
+}
 
 std::unique_ptr<Target> make_facebook(const TargetConfig& config, const TargetEnv& env) {
     return std::make_unique<FacebookTarget>(config, env);

@@ -3,13 +3,19 @@
 // image: `image_url` from the config, a public URL Instagram fetches itself; the
 // caption is the notice.
 //
-//   POST {base}/v19.0/{user_id}/media                  (form)
+//   POST {base}/{v}/{user_id}/media                  (form; {v}: graph_version, e.g. v26.0)
 //        image_url=URL&caption=TEXT&access_token=TOKEN      -> {"id":CONTAINER}
-//   POST {base}/v19.0/{user_id}/media_publish          (form)
+//   POST {base}/{v}/{user_id}/media_publish          (form)
 //        creation_id=CONTAINER&access_token=TOKEN           -> {"id":MEDIA}
 // and with `story = true` also a Story of the same image (no caption):
-//   POST {base}/v19.0/{user_id}/media   media_type=STORIES&image_url=URL&access_token=TOKEN
-//   POST {base}/v19.0/{user_id}/media_publish   creation_id=CONTAINER&access_token=TOKEN
+//   POST {base}/{v}/{user_id}/media   media_type=STORIES&image_url=URL&access_token=TOKEN
+//   POST {base}/{v}/{user_id}/media_publish   creation_id=CONTAINER&access_token=TOKEN
+//
+// --verify: GET {base}/{v}/{user_id}?fields=id,username&access_token=TOKEN, then
+// GET image_url itself (not through the shop's checks): Instagram fetches the
+// image when it posts, so it must answer 200 with an image/* type from outside.
+// An image on the shop's own host is said to be one: when the shop is down, the
+// very notice about it could not be posted.
 //
 // Content-Type: application/x-www-form-urlencoded; secret `token` (a token with
 // instagram_content_publish). Errors: {"error":{"message","code","error_subcode"}};
@@ -34,6 +40,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <thread>
@@ -47,7 +54,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t max_caption = 2200;
 constexpr std::size_t max_hashtags = 30;
-constexpr const char* graph_version = "/v19.0";
 constexpr int publish_tries = 4;          // media not ready: try again this often
 constexpr Millis not_ready_wait = 1500ms; // between those tries
 constexpr std::string_view marker = "instagram:";
@@ -69,6 +75,23 @@ std::size_t count_hashtags(std::string_view text) {
     return n;
 }
 
+// The host of an http(s) URL, lower-cased, without user or port.
+std::string host_of(std::string_view url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string_view::npos)
+        return {};
+    url.remove_prefix(scheme + 3);
+    url = url.substr(0, url.find_first_of("/?#"));
+    if (const auto at = url.rfind('@'); at != std::string_view::npos)
+        url.remove_prefix(at + 1);
+    if (!url.empty() && url.front() != '[')
+        url = url.substr(0, url.find(':'));
+    std::string host(url);
+    for (char& c : host)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return host;
+}
+
 struct Step {
     SendResult result;     // outcome of the call
     std::string id;        // the "id" it returned
@@ -80,7 +103,8 @@ class InstagramTarget final : public HttpTarget {
   public:
     InstagramTarget(const TargetConfig& config, const TargetEnv& env)
         : HttpTarget(config, env), base_(api_base(config, "https://graph.facebook.com")),
-          user_id_(required_param(config, "user_id")), story_(truthy(config, "story")) {
+          user_id_(required_param(config, "user_id")), version_(graph_prefix(config)),
+          story_(truthy(config, "story")) {
         if (const auto it = config.params.find("image_url"); it != config.params.end())
             image_url_ = it->second;
     }
@@ -129,7 +153,82 @@ class InstagramTarget final : public HttpTarget {
         return feed;
     }
 
+  public:
+    VerifyResult verify() override {
+        const std::string token = required_secret(config_, "token");
+        const HttpResponse res =
+            http_.send(request("GET", join_url(base_, version_ + "/" + percent_encode(user_id_) +
+                                                          "?fields=id,username&access_token=" +
+                                                          percent_encode(token))));
+        VerifyResult v = verify_http(res, "Instagram", now());
+        const json body = json::parse(res.body, nullptr, false);
+        if (v.outcome != VerifyResult::Outcome::ok) {
+            if (body.is_object() && body.contains("error") && body["error"].is_object())
+                v.detail = redact(fmt::format("Instagram: HTTP {}, code {}: {}", res.status,
+                                              body["error"].value("code", 0LL),
+                                              body["error"].value("message", std::string())));
+            return v;
+        }
+        const std::string who =
+            body.is_object() ? body.value("username", std::string("?")) : std::string("?");
+        if (image_url_.empty()) {
+            v.outcome = VerifyResult::Outcome::failed;
+            v.detail = "@" + who + "; no image_url: Instagram needs an image for every post";
+            return redact_into(v);
+        }
+        const std::string image = check_image();
+        if (!image.empty()) {
+            v.outcome = VerifyResult::Outcome::failed;
+            v.detail = "@" + who + "; image_url " + image;
+        } else {
+            v.detail = fmt::format("@{}, Graph API {}; the image answers", who, version_.substr(1));
+        }
+        if (on_shop())
+            v.detail += "; the image is on the shop's own site: while the shop is down it "
+                        "cannot be posted, so host it elsewhere";
+        return redact_into(v);
+    }
+
   private:
+    static VerifyResult& redact_into(VerifyResult& v) {
+        v.detail = redact(v.detail);
+        return v;
+    }
+
+    // Why Instagram could not fetch image_url, or "" when it answers 200 image/*.
+    std::string check_image() {
+        HttpRequest req = request("GET", image_url_);
+        req.max_body = 1; // the status and type are what matter, not the picture
+        const HttpResponse res = http_.send(req);
+        if (!res.transfer_ok)
+            return "does not answer: " + res.error;
+        if (res.status != 200) {
+            std::string why = fmt::format("answers HTTP {}", res.status);
+            if (auto where = res.header("location"))
+                why += " (to " + redact_prefix(*where, 200) + ": give that URL)";
+            return why;
+        }
+        const std::string type = res.header("content-type").value_or("");
+        if (!type.starts_with("image/"))
+            return fmt::format("answers with \"{}\", not an image", redact_prefix(type, 100));
+        return {};
+    }
+
+    // Whether image_url is on the host of one of the shop's channels or checks.
+    bool on_shop() const {
+        if (env_.config == nullptr)
+            return false;
+        const std::string host = host_of(image_url_);
+        for (const auto& channel : env_.config->channels) {
+            if (!channel.url.empty() && host_of(channel.url) == host)
+                return true;
+            for (const auto& check : channel.checks)
+                if (!check.url.empty() && host_of(check.url) == host)
+                    return true;
+        }
+        return false;
+    }
+
     // What has succeeded for one notice: "feed-container" -> id, "feed" -> id, …
     using Progress = std::map<std::string, std::string>;
 
@@ -174,8 +273,8 @@ class InstagramTarget final : public HttpTarget {
     Step call(const std::string& path, std::vector<std::pair<std::string, std::string>> fields,
               const std::string& token) {
         fields.emplace_back("access_token", token);
-        HttpRequest req = request("POST", join_url(base_, std::string(graph_version) + "/" +
-                                                              percent_encode(user_id_) + path));
+        HttpRequest req =
+            request("POST", join_url(base_, version_ + "/" + percent_encode(user_id_) + path));
         req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
         req.body = form_encode(fields);
         const HttpResponse res = http_.send(req);
@@ -283,6 +382,7 @@ class InstagramTarget final : public HttpTarget {
 
     std::string base_;
     std::string user_id_;
+    std::string version_;
     std::string image_url_;
     bool story_ = false;
     std::map<std::string, Progress> progress_;

@@ -20,6 +20,15 @@
 // limit or the month's message quota, told apart by the body's "message" ("You
 // have reached your monthly limit."). Errors: {"message":…,"details":[{"message",
 // "property"}]}. A text is at most 5,000 characters counted in UTF-16 units.
+//
+// --verify reads, never sends:
+//   GET {base}/v2/bot/info                      {"userId","basicId","displayName",…}
+//   GET {base}/v2/bot/message/quota             {"type":"limited","value":N} | {"type":"none"}
+//   GET {base}/v2/bot/message/quota/consumption {"totalUsage":N}
+//   GET {base}/v2/bot/insight/followers?date=yyyyMMdd   (yesterday in UTC+9)
+//        {"status":"ready"|"unready"|"out_of_service","followers":N,"blocks":N,…}
+// Every friend who has not blocked the account costs one message of the
+// monthly quota per broadcast, so broadcasts left = (limit - used) / friends.
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/text_limits.hpp"
@@ -148,6 +157,9 @@ class LineTarget final : public HttpTarget {
         return combine(sends, std::move(results));
     }
 
+  public:
+    VerifyResult verify() override;
+
   private:
     // One request of a notice: the path and its "to" (an object, empty for a broadcast).
     struct Send {
@@ -266,6 +278,98 @@ class LineTarget final : public HttpTarget {
     std::string base_;
     std::vector<std::string> to_; // empty: broadcast
 };
+
+// A GET of LINE's API with the token; the answer's JSON, or why not in `failed`.
+std::optional<json> line_get(HttpClient& http, HttpRequest req, const std::string& token,
+                             TimePoint now, VerifyResult& failed) {
+    req.headers.emplace_back("Authorization", "Bearer " + token);
+    const HttpResponse res = http.send(req);
+    VerifyResult v = verify_http(res, "LINE", now);
+    if (v.outcome == VerifyResult::Outcome::ok) {
+        json body = json::parse(res.body, nullptr, false);
+        if (body.is_object())
+            return body;
+        v.outcome = VerifyResult::Outcome::failed;
+        v.detail = "LINE answered without a JSON object";
+    } else if (res.status == 401) {
+        v.detail = "LINE rejected the channel access token (HTTP 401)";
+    }
+    failed = v;
+    return std::nullopt;
+}
+
+long long number_of(const json& j, const char* name) {
+    return j.contains(name) && j[name].is_number_integer() ? j[name].get<long long>() : 0;
+}
+
+VerifyResult LineTarget::verify() {
+    const std::string token = required_secret(config_, "token");
+    VerifyResult v;
+    const TimePoint t = now();
+    const auto get = [&](const std::string& path) {
+        return line_get(http_, request("GET", join_url(base_, path)), token, t, v);
+    };
+    const auto info = get("/v2/bot/info");
+    if (!info)
+        return v;
+    const auto quota = get("/v2/bot/message/quota");
+    if (!quota)
+        return v;
+    const auto used = get("/v2/bot/message/quota/consumption");
+    if (!used)
+        return v;
+    // Insight counts whole days in Japan time: yesterday's is the newest.
+    const std::string day = format_utc(t + std::chrono::hours(9) - std::chrono::hours(24));
+    // The friends only size the quota: an account whose insight LINE will not
+    // give (a new or unverified one) still has a working token.
+    VerifyResult no_count;
+    const auto followers = line_get(
+        http_,
+        request("GET", join_url(base_, "/v2/bot/insight/followers?date=" + day.substr(0, 4) +
+                                           day.substr(5, 2) + day.substr(8, 2))),
+        token, t, no_count);
+
+    v.outcome = VerifyResult::Outcome::ok;
+    v.detail = fmt::format("{} ({})", info->value("displayName", std::string("?")),
+                           info->value("basicId", std::string("?")));
+    const long long total_usage = number_of(*used, "totalUsage");
+    const bool limited = quota->value("type", std::string()) == "limited";
+    const long long limit = number_of(*quota, "value");
+    v.facts["quota_type"] = limited ? "limited" : "none";
+    v.facts["used"] = total_usage;
+    if (limited) {
+        v.facts["limit"] = limit;
+        v.detail += fmt::format("; quota {} of {} used", total_usage, limit);
+    } else {
+        v.detail += fmt::format("; no monthly limit, {} used", total_usage);
+    }
+    const bool ready = followers && followers->value("status", std::string()) == "ready";
+    long long friends = -1;
+    if (ready) {
+        friends =
+            std::max(0LL, number_of(*followers, "followers") - number_of(*followers, "blocks"));
+        v.facts["friends"] = friends;
+        v.detail += fmt::format("; {} friends", friends);
+    } else {
+        v.detail +=
+            followers ? "; friends not counted yet" : "; friends unknown (" + no_count.detail + ")";
+    }
+    // One notice costs a message per recipient: every friend for a broadcast.
+    const long long per_notice = to_.empty() ? friends : static_cast<long long>(to_.size());
+    if (limited && per_notice > 0) {
+        const long long left = std::max(0LL, limit - total_usage) / per_notice;
+        v.facts["notices_left"] = left;
+        v.detail += fmt::format("; {} {} left", left,
+                                to_.empty() ? (left == 1 ? "broadcast" : "broadcasts")
+                                            : (left == 1 ? "notice" : "notices"));
+        if (left == 0) {
+            v.outcome = VerifyResult::Outcome::failed;
+            v.detail += ": the month's quota cannot take one more; raise the plan";
+        }
+    }
+    v.detail = redact(v.detail);
+    return v;
+}
 
 } // namespace
 

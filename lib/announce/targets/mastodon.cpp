@@ -23,6 +23,8 @@
 // (mastodon_same_text) is the earlier attempt's: sent, its id. None: post.
 // Not knowing (5xx, timeout) is a retry, never a second post; 401/403 (a token
 // without read:accounts and read:statuses) fails with what to grant.
+// --verify: GET {api_base}/api/v1/accounts/verify_credentials (the same token)
+//   → 200 {"id","username","acct",…}; 401 {"error":"The access token is invalid"}.
 #include "lib/announce/targets/chat_payloads.hpp"
 #include "lib/announce/targets/kinds.hpp"
 
@@ -181,6 +183,25 @@ class MastodonTarget final : public HttpTarget {
         }
         result.error = mask_secrets(result.error, {token});
         return result;
+    }
+
+  public:
+    VerifyResult verify() override {
+        const std::string token = required_secret(config_, "token");
+        HttpRequest request =
+            this->request("GET", join_url(base_, "/api/v1/accounts/verify_credentials"));
+        request.headers = {{"Authorization", "Bearer " + token}, {"User-Agent", "shopkit"}};
+        const HttpResponse response = http_.send(request);
+        VerifyResult v = verify_http(response, "Mastodon", now());
+        const auto j = nlohmann::json::parse(response.body, nullptr, false);
+        if (v.outcome == VerifyResult::Outcome::ok && j.is_object())
+            v.detail = "@" + j.value("acct", std::string("?"));
+        else if (v.outcome != VerifyResult::Outcome::ok && j.is_object() && j.contains("error") &&
+                 j["error"].is_string())
+            v.detail = fmt::format("Mastodon answered HTTP {}: {}", response.status,
+                                   j["error"].get<std::string>());
+        v.detail = mask_secrets(redact_prefix(v.detail, 300), {token});
+        return v;
     }
 
   private:

@@ -31,8 +31,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 namespace shopkit::targets {
 
@@ -100,6 +105,36 @@ class StatuspageTarget : public Target {
             result.error = fmt::format("status page {}: {}", dir_.string(), e.what());
         }
         return result;
+    }
+
+    // The page is written as temp files renamed into dir (made when missing):
+    // what must work is creating a file there.
+    VerifyResult verify() override {
+        namespace fs = std::filesystem;
+        VerifyResult v;
+        v.outcome = VerifyResult::Outcome::failed;
+        std::error_code ec;
+        fs::path where = dir_;
+        const bool exists = fs::exists(dir_, ec);
+        if (exists && !fs::is_directory(dir_, ec)) {
+            v.detail = fmt::format("{} is not a directory", dir_.string());
+            return v;
+        }
+        while (!fs::exists(where, ec) && where.has_relative_path())
+            where = where.parent_path();
+        const fs::path probe = where / fmt::format(".shopkit-verify-{}", ::getpid());
+        const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            v.detail = fmt::format("cannot write in {}: {}", where.string(), std::strerror(errno));
+            return v;
+        }
+        ::close(fd);
+        fs::remove(probe, ec);
+        v.outcome = VerifyResult::Outcome::ok;
+        v.detail =
+            exists ? fmt::format("{} is writable", dir_.string())
+                   : fmt::format("{} will be made in {} (writable)", dir_.string(), where.string());
+        return v;
     }
 
   private:

@@ -11,6 +11,7 @@
 //     other 4xx fail with the description.
 // Limit: 4,096 characters, counted in UTF-16 units.
 // The token is part of the URL: no message of ours ever shows the URL.
+// --verify: GET {base}/bot<token>/getMe → {"ok":true,"result":{"username":…,"is_bot":true}}.
 #include "lib/announce/targets/chat_payloads.hpp"
 #include "lib/announce/targets/kinds.hpp"
 
@@ -67,6 +68,24 @@ class TelegramTarget final : public HttpTarget {
         SendResult result = interpret(response);
         result.error = mask_secrets(result.error, {token, request.url});
         return result;
+    }
+
+  public:
+    VerifyResult verify() override {
+        const std::string token = required_secret(config_, "token");
+        const HttpRequest request =
+            this->request("GET", join_url(base_, "/bot" + token + "/getMe"));
+        const HttpResponse response = http_.send(request);
+        VerifyResult v = verify_http(response, "Telegram", now());
+        const auto j = nlohmann::json::parse(response.body, nullptr, false);
+        if (v.outcome == VerifyResult::Outcome::ok && j.is_object() && j.value("ok", false) &&
+            j.contains("result") && j["result"].is_object())
+            v.detail = "@" + j["result"].value("username", std::string("?"));
+        else if (j.is_object() && j.contains("description") && j["description"].is_string())
+            v.detail = fmt::format("Telegram answered HTTP {}: {}", response.status,
+                                   j["description"].get<std::string>());
+        v.detail = mask_secrets(redact_prefix(v.detail, 300), {token, request.url});
+        return v;
     }
 
   private:

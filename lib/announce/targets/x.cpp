@@ -34,6 +34,8 @@
 // A post weighs at most 280 (twitter-text: CJK 2, every URL 23). X has no
 // idempotency key: a retry after an attempt whose answer was lost may be refused
 // as a duplicate, which then says so.
+//
+// --verify: GET {base}/2/users/me, signed the same way -> {"data":{"id","name","username"}}.
 #include "lib/announce/targets/kinds.hpp"
 
 #include "lib/announce/targets/chat_payloads.hpp"
@@ -158,18 +160,7 @@ class XTarget final : public HttpTarget {
   protected:
     SendResult deliver(const Notice& notice) override {
         HttpRequest req = json_request(join_url(base_, "/2/tweets"), json{{"text", notice.text}});
-        if (oauth1_) {
-            OAuth1Credentials c;
-            c.consumer_key = required_secret(config_, "consumer_key");
-            c.consumer_secret = required_secret(config_, "consumer_secret");
-            c.token = required_secret(config_, "access_token");
-            c.token_secret = required_secret(config_, "access_secret");
-            const auto epoch =
-                std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch());
-            req.headers.emplace_back(
-                "Authorization",
-                oauth1_authorization(req.method, req.url, c, oauth1_nonce(), epoch.count()));
-        } else if (oauth2_) {
+        if (oauth2_) {
             auto access = access_token(false);
             if (!access.error.empty())
                 return access.failure;
@@ -184,11 +175,42 @@ class XTarget final : public HttpTarget {
                 return access.failure;
             req.headers.emplace_back("Authorization", "Bearer " + access.token);
         } else {
-            req.headers.emplace_back("Authorization",
-                                     "Bearer " + required_secret(config_, "token"));
+            req.headers.emplace_back("Authorization", authorization(req));
         }
         const HttpResponse res = http_.send(req);
         return judge(res, notice);
+    }
+
+  public:
+    VerifyResult verify() override {
+        HttpRequest req = request("GET", join_url(base_, "/2/users/me"));
+        if (oauth2_) {
+            // Renewing is not posting: a token that cannot be renewed is what
+            // the readiness check is for.
+            const Access access = access_token(false);
+            if (!access.error.empty()) {
+                VerifyResult v;
+                v.outcome = VerifyResult::Outcome::failed;
+                v.detail = access.failure.error;
+                return v;
+            }
+            req.headers.emplace_back("Authorization", "Bearer " + access.token);
+        } else {
+            req.headers.emplace_back("Authorization", authorization(req));
+        }
+        const HttpResponse res = http_.send(req);
+        VerifyResult v = verify_http(res, "X", now());
+        const json body = json::parse(res.body, nullptr, false);
+        if (v.outcome != VerifyResult::Outcome::ok) {
+            if (res.status == 401)
+                v.detail =
+                    redact(fmt::format("X rejected the credentials (HTTP 401{}{})",
+                                       x_message(body).empty() ? "" : ": ", x_message(body)));
+            return v;
+        }
+        if (body.is_object() && body.contains("data") && body["data"].is_object())
+            v.detail = redact("@" + body["data"].value("username", std::string("?")));
+        return v;
     }
 
   private:
@@ -343,6 +365,21 @@ class XTarget final : public HttpTarget {
                  r.error);
         a.failure.retry_after = r.retry_after;
         return a;
+    }
+
+    // The Authorization header of `req` as it is now (method and URL final),
+    // for OAuth 1.0a and a plain token; OAuth 2.0 with renewal uses access_token().
+    std::string authorization(const HttpRequest& req) const {
+        if (!oauth1_)
+            return "Bearer " + required_secret(config_, "token");
+        OAuth1Credentials c;
+        c.consumer_key = required_secret(config_, "consumer_key");
+        c.consumer_secret = required_secret(config_, "consumer_secret");
+        c.token = required_secret(config_, "access_token");
+        c.token_secret = required_secret(config_, "access_secret");
+        const auto epoch =
+            std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch());
+        return oauth1_authorization(req.method, req.url, c, oauth1_nonce(), epoch.count());
     }
 
     SendResult judge(const HttpResponse& res, const Notice& notice) const {
