@@ -173,14 +173,19 @@ std::vector<std::vector<std::string>> template_rounds(const std::string& event,
     if (!safe_name(event) || !safe_name(name) || !safe_name(want.kind))
         throw config_error(fmt::format("bad template name \"{}.{}\"", event, name));
     std::vector<std::vector<std::string>> rounds;
-    if (want.staff) {
-        // A `template` names what the shop wants, wherever it is; else a staff
-        // template, and the customers' text only where none exists at all.
-        if (want.name)
-            rounds.push_back({event + "." + *want.name + ".mustache"});
-        rounds.push_back({event + "." + want.kind + ".staff.mustache", event + ".staff.mustache"});
+    if (!want.staff) {
+        rounds.push_back({event + "." + name + ".mustache", event + ".mustache"});
+        return rounds;
     }
-    rounds.push_back({event + "." + name + ".mustache", event + ".mustache"});
+    // A `template` names what the shop wants, wherever it is. Then a staff text
+    // made for the kind (Slack's mrkdwn, a Teams card); then, as for customers,
+    // place before name, with the generic staff text before the customers' one
+    // but after the kind's own (X's 280 characters fit no generic text).
+    if (want.name)
+        rounds.push_back({event + "." + *want.name + ".mustache"});
+    rounds.push_back({event + "." + want.kind + ".staff.mustache"});
+    rounds.push_back(
+        {event + "." + name + ".mustache", event + ".staff.mustache", event + ".mustache"});
     return rounds;
 }
 

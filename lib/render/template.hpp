@@ -1,6 +1,7 @@
 // Notice templates: Mustache (kainjow-mustache) files named
 // <event>.<kind>.mustache with an <event>.mustache fallback (staff targets:
-// <event>.<kind>.staff.mustache and <event>.staff.mustache first), looked up in the
+// <event>.<kind>.staff.mustache first, <event>.staff.mustache before the
+// generic one), looked up in the
 // shop's own directory first, then the installed share/shopkit/templates/<language>,
 // then the copy built into the program (so a binary works before it is installed).
 #pragma once
@@ -38,8 +39,9 @@ struct TemplateWant {
 // in order (the shop's directory, its <language>/, the installed templates, the
 // built-in copy) before the next. Customers: one round, <event>.<name or
 // kind>.mustache then <event>.mustache. Staff: <event>.<name>.mustache (with a
-// `template` only), then <event>.<kind>.staff.mustache and <event>.staff.mustache,
-// then the customers' round. Throws config_error for a name with '/' or "..".
+// `template` only), then <event>.<kind>.staff.mustache, then <event>.<name or
+// kind>.mustache, <event>.staff.mustache, <event>.mustache. Throws config_error
+// for a name with '/' or "..".
 std::vector<std::vector<std::string>> template_rounds(const std::string& event,
                                                       const TemplateWant& want);
 

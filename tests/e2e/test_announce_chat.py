@@ -103,13 +103,12 @@ class AnnounceChatTest(unittest.TestCase):
         self.sb.env["T_DISCORD"] = self.fake.discord_url
         self.sb.env["T_TEAMS"] = self.fake.teams_url
         self.sb.env["T_WEBHOOK"] = self.fake.webhook_url
-        # The same text for staff (<event>.staff.mustache comes first for them), so
-        # every kind is tried with what its API treats specially.
-        for name, text in (("opened.mustache", OPENED), ("resolved.mustache", RESOLVED),
-                           ("updated.mustache", OPENED), ("opened.long.mustache", LONG),
-                           ("opened.staff.mustache", OPENED),
-                           ("resolved.staff.mustache", RESOLVED),
-                           ("updated.staff.mustache", OPENED)):
+        # The same text for Slack and Teams staff (<event>.<kind>.staff.mustache comes
+        # first for them), so every kind is tried with what its API treats specially.
+        templates = {"opened": OPENED, "resolved": RESOLVED, "updated": OPENED}
+        files = [(f"{event}{kind}.mustache", text) for event, text in templates.items()
+                 for kind in ("", ".slack.staff", ".teams.staff")]
+        for name, text in files + [("opened.long.mustache", LONG)]:
             self.sb.write(os.path.join("templates", name), text, 0o644)
         self.state = self.sb.path("state.db")
 

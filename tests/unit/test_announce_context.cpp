@@ -277,7 +277,7 @@ TEST_CASE("announce context: the staff notice in Japanese, plain and for Teams")
     ContextInput in = outage(config);
     const std::string plain = staff_notice(in, "telegram");
     INFO(plain);
-    CHECK(plain.rfind("【重度・障害】Own shop：", 0) == 0);
+    CHECK(plain.rfind("【障害のお知らせ】Own shop：カート、ご注文手続きが失敗（重度）\n", 0) == 0);
     CHECK_THAT(plain, Catch::Contains("\n- カート (cart)：down、HTTP 500、2345 ms、5回連続"
                                       "（2026年6月4日 12:00から）\n"));
     CHECK_THAT(plain, Catch::Contains("発生：2026年6月4日 12:00"));
@@ -299,7 +299,8 @@ TEST_CASE("announce context: the staff notice in Japanese, plain and for Teams")
                      at("2026-06-04T03:41:00Z"), 14, false}};
     const std::string resolved = staff_notice(in, "slack", "resolved");
     INFO(resolved);
-    CHECK_THAT(resolved, Catch::Contains("【復旧】Own shop：40分で復旧"));
+    CHECK_THAT(resolved,
+               Catch::Contains("【復旧のお知らせ】Own shop：2026年6月4日 12:40に復旧（40分）"));
     CHECK_THAT(resolved, Catch::Contains("2026年6月4日 12:41に告知済み"));
     CHECK_THAT(resolved, !Catch::Contains("--confirm"));
 }
