@@ -240,6 +240,7 @@ TEST_CASE("announce context: the facts a staff notice needs") {
     CHECK(unknown["state"] == "");
     CHECK(unknown["latency_ms"] == "");
     CHECK(unknown["runs"] == "");
+    CHECK_THAT(staff_notice(bare, "slack"), Catch::Contains("• *cart* `cart`: no result known\n"));
 }
 
 TEST_CASE("announce context: the staff Slack notice an on-call person can act on") {
