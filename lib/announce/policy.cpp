@@ -19,6 +19,25 @@ bool unsent(const OutboxRow& r) {
            r.state == OutboxState::failed;
 }
 
+CustomerNotice::Status status_of(OutboxState s) {
+    using S = CustomerNotice::Status;
+    switch (s) {
+    case OutboxState::held:
+        return S::held;
+    case OutboxState::pending:
+    case OutboxState::sending:
+        return S::queued;
+    case OutboxState::sent:
+        return S::sent;
+    case OutboxState::failed:
+        return S::failed;
+    case OutboxState::discarded:
+    case OutboxState::dropped:
+        break;
+    }
+    return S::dropped;
+}
+
 } // namespace
 
 Severity worst_severity(const Incident& incident, const std::vector<IncidentEvent>& events) {
@@ -110,6 +129,47 @@ PolicyDecision decide(const TargetConfig& target, const PolicyConfig& policy,
             d.due.push_back({Event::updated, fmt::format("update-{}", rows.size())});
     }
     return d;
+}
+
+std::optional<CustomerNotice> customer_notice(const TargetConfig& target,
+                                              const PolicyConfig& policy, bool hold,
+                                              const Incident& incident,
+                                              const std::vector<IncidentEvent>& events,
+                                              const std::vector<OutboxRow>& rows, TimePoint now) {
+    using S = CustomerNotice::Status;
+    if (!target.channels.empty() && std::find(target.channels.begin(), target.channels.end(),
+                                              incident.channel) == target.channels.end())
+        return std::nullopt;
+    CustomerNotice n;
+    n.target = target.id;
+    n.kind = target.kind;
+    const Severity worst = worst_severity(incident, events);
+    if (!target_accepts(target, incident, worst)) {
+        n.status = S::not_told;
+        return n;
+    }
+    const OutboxRow* latest = nullptr;
+    for (const auto& r : rows)
+        if (!latest || r.created > latest->created ||
+            (r.created == latest->created && r.id > latest->id))
+            latest = &r;
+    const OutboxRow* opened = find_row(rows, "opened");
+    if (incident.until && (!opened || opened->state != OutboxState::sent)) {
+        n.status = S::untold; // decide() sends no recovery to customers never told
+        return n;
+    }
+    if (!latest) {
+        n.status = S::waiting;
+        n.hold = hold || target.hold;
+        n.at = worst == Severity::critical ? std::max(incident.since, now)
+                                           : std::max(incident.since + policy.customer_delay, now);
+        return n;
+    }
+    n.status = status_of(latest->state);
+    n.outbox = latest->id;
+    if (n.status == S::sent)
+        n.at = latest->finished.value_or(latest->created);
+    return n;
 }
 
 std::optional<TimePoint> next_update(const PolicyConfig& policy, const Incident& incident,

@@ -7,6 +7,7 @@
 
 #include "lib/config/config.hpp"
 #include "lib/model/incident.hpp"
+#include "lib/render/notice_context.hpp"
 #include "lib/state/state.hpp"
 
 #include <cstdint>
@@ -45,6 +46,16 @@ bool target_accepts(const TargetConfig& target, const Incident& incident, Severi
 PolicyDecision decide(const TargetConfig& target, const PolicyConfig& policy,
                       const Incident& incident, const std::vector<IncidentEvent>& events,
                       const std::vector<OutboxRow>& rows, TimePoint now);
+
+// Where the customers of `target` (audience customers) stand on `incident` at
+// `now`, for a staff notice: what its latest outbox row says, else when the outage
+// notice falls due (`hold`: this run holds customer notices). nullopt when the
+// target does not take the incident's channel. `events` and `rows` as for decide().
+std::optional<CustomerNotice> customer_notice(const TargetConfig& target,
+                                              const PolicyConfig& policy, bool hold,
+                                              const Incident& incident,
+                                              const std::vector<IncidentEvent>& events,
+                                              const std::vector<OutboxRow>& rows, TimePoint now);
 
 // When customers hear next while the incident lasts (the template's next_update),
 // or nullopt once it is resolved.

@@ -55,6 +55,7 @@ struct Run {
     TimePoint now;
     PolicyConfig policy() const { return policy_at(config, now); } // the sale's at a sale
     std::map<CheckKey, CheckCounter> counters;
+    std::map<CheckKey, CheckResult> probes; // the latest check record of each check on stdin
     std::map<std::string, std::unique_ptr<Target>> targets;
     TargetEnv env;
     int status = exit_status::ok;
@@ -83,6 +84,7 @@ struct Run {
     // A new outbox row for this target, rendered now: what is queued is what goes out.
     OutboxRow render_row(const TargetConfig& t, const Incident& incident, Event event,
                          const std::string& name) {
+        const bool staff = t.audience == Audience::staff;
         ContextInput in;
         in.config = &config;
         in.incident = incident;
@@ -91,10 +93,14 @@ struct Run {
         in.next_update = next_update(policy(), incident, now);
         in.counters = counters;
         in.message = opt.message;
+        if (staff) {
+            in.probes = probes;
+            in.customers = customer_notices(incident);
+        }
         const Json context = notice_context(in);
         TemplateSearch search{config.shop.templates, config.shop.language};
-        const Template tmpl =
-            find_template(search, std::string(to_string(event)), t.template_name.value_or(t.kind));
+        const Template tmpl = find_template(search, std::string(to_string(event)),
+                                            TemplateWant{t.kind, t.template_name, staff});
         OutboxRow row;
         row.incident = incident.id;
         row.event = event;
@@ -112,6 +118,28 @@ struct Run {
         row.template_path = tmpl.path;
         row.context = context.dump(-1, ' ', false, Json::error_handler_t::replace);
         return row;
+    }
+
+    // What every customers target has told, or will tell, of the incident: for staff.
+    std::vector<CustomerNotice> customer_notices(const Incident& incident) const {
+        std::vector<IncidentEvent> events;
+        std::vector<OutboxRow> all;
+        if (state) {
+            events = state->incidents.incident_events(incident.id);
+            all = state->outbox.outbox_for_incident(incident.id);
+        }
+        std::vector<CustomerNotice> out;
+        for (const auto& t : config.targets) {
+            if (t.audience != Audience::customers)
+                continue;
+            std::vector<OutboxRow> rows;
+            for (const auto& r : all)
+                if (r.target == t.id)
+                    rows.push_back(r);
+            if (auto n = customer_notice(t, policy(), opt.hold, incident, events, rows, now))
+                out.push_back(std::move(*n));
+        }
+        return out;
     }
 
     // The incident a row is about, as the state holds it; a person's notice
@@ -187,8 +215,15 @@ struct Run {
     std::vector<IncidentEvent> read_input() {
         if (opt.input == nullptr)
             return {};
-        return read_incident_events(*opt.input, opt.input_name, now, sink.pass,
-                                    [this](const std::string& what) { report_bad_input(what); });
+        return read_incident_events(
+            *opt.input, opt.input_name, now, sink.pass,
+            [this](const std::string& what) { report_bad_input(what); },
+            [this](const Json& record) {
+                if (record.value("type", "") != "check")
+                    return;
+                if (auto c = check_from_record(record))
+                    probes[{c->channel, c->check}] = std::move(*c);
+            });
     }
 
     std::function<void(const std::string&)> on_bad_input;
@@ -231,11 +266,10 @@ struct Run {
                 for (const auto& e : input)
                     if (e.incident.id == incident.id)
                         events.push_back(e);
-            std::vector<OutboxRow> all =
+            const std::vector<OutboxRow> all =
                 state ? state->outbox.outbox_for_incident(incident.id) : std::vector<OutboxRow>{};
-            for (const auto& t : config.targets) {
-                if (!selected(t))
-                    continue;
+            for (const TargetConfig* tp : in_order()) {
+                const TargetConfig& t = *tp;
                 std::vector<OutboxRow> rows;
                 for (const auto& r : all)
                     if (r.target == t.id)
@@ -244,16 +278,34 @@ struct Run {
                 for (const auto id : d.drop)
                     drop(id);
                 for (const auto& due : d.due) {
-                    if (opt.dry_run) {
+                    if (opt.dry_run)
                         dry.push_back({&t, incident, due});
-                        continue;
-                    }
-                    OutboxRow row = render_row(t, incident, due.event, due.name);
-                    if (state->outbox.enqueue(row) && row.state == OutboxState::held)
-                        sink.record(announcement(row, "held"));
+                    else
+                        queue_one(t, incident, due);
                 }
             }
         }
+    }
+
+    // The selected targets, customers before staff, so a staff notice can say what
+    // customers were just told (or which held row waits for --approve); --dry-run
+    // queues nothing and lists in the config's order.
+    std::vector<const TargetConfig*> in_order() const {
+        std::vector<const TargetConfig*> out;
+        for (const auto& t : config.targets)
+            if (selected(t))
+                out.push_back(&t);
+        if (!opt.dry_run)
+            std::stable_partition(out.begin(), out.end(), [](const TargetConfig* t) {
+                return t->audience == Audience::customers;
+            });
+        return out;
+    }
+
+    void queue_one(const TargetConfig& t, const Incident& incident, const DueNotice& due) {
+        OutboxRow row = render_row(t, incident, due.event, due.name);
+        if (state->outbox.enqueue(row) && row.state == OutboxState::held)
+            sink.record(announcement(row, "held"));
     }
 
     void drop(std::int64_t id) {
@@ -299,18 +351,14 @@ struct Run {
             incident.until = now;
         const std::string name =
             fmt::format("manual-{}-{}", to_string(*opt.event), compact_utc(now));
-        for (const auto& t : config.targets) {
-            if (!selected(t) ||
-                (!t.channels.empty() &&
-                 std::find(t.channels.begin(), t.channels.end(), channel) == t.channels.end()))
+        for (const TargetConfig* t : in_order()) {
+            if (!t->channels.empty() &&
+                std::find(t->channels.begin(), t->channels.end(), channel) == t->channels.end())
                 continue;
-            if (opt.dry_run) {
-                dry.push_back({&t, incident, {*opt.event, name}});
-                continue;
-            }
-            OutboxRow row = render_row(t, incident, *opt.event, name);
-            if (state->outbox.enqueue(row) && row.state == OutboxState::held)
-                sink.record(announcement(row, "held"));
+            if (opt.dry_run)
+                dry.push_back({t, incident, {*opt.event, name}});
+            else
+                queue_one(*t, incident, {*opt.event, name});
         }
     }
 

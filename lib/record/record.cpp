@@ -175,6 +175,36 @@ Json incident_record(const IncidentEvent& e, const std::string& tz) {
     return j;
 }
 
+std::optional<CheckResult> check_from_record(const Json& r) {
+    const auto text = [&r](const char* key) -> std::optional<std::string> {
+        const auto it = r.find(key);
+        if (it == r.end())
+            return std::string();
+        if (!it->is_string())
+            return std::nullopt;
+        return it->get<std::string>();
+    };
+    const auto channel = text("channel"), check = text("check"), kind = text("kind"),
+               url = text("url"), error = text("error"), time = text("time");
+    if (!channel || !check || channel->empty() || check->empty() || !kind || !url || !error ||
+        !time)
+        return std::nullopt;
+    CheckResult c;
+    c.channel = *channel;
+    c.check = *check;
+    c.kind = *kind;
+    c.url = *url;
+    c.error = *error;
+    c.time = parse_rfc3339(*time).value_or(TimePoint{});
+    c.state = state_from_string(text("state").value_or("")).value_or(State::unknown);
+    c.raw = state_from_string(text("raw_state").value_or("")).value_or(c.state);
+    if (const auto it = r.find("http_status"); it != r.end() && it->is_number_integer())
+        c.http_status = it->get<long>();
+    if (const auto it = r.find("latency_ms"); it != r.end() && it->is_number())
+        c.timings.total = it->get<double>() / 1000.0;
+    return c;
+}
+
 RecordReader::RecordReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
 
 std::optional<Json> RecordReader::next() {
@@ -303,7 +333,8 @@ IncidentEvent incident_from_record(const Json& r, TimePoint now) {
 std::vector<IncidentEvent>
 read_incident_events(std::istream& in, const std::string& name, TimePoint now,
                      const std::function<void(const std::string& raw_line)>& pass,
-                     const std::function<void(const std::string& message)>& bad) {
+                     const std::function<void(const std::string& message)>& bad,
+                     const std::function<void(const Json& record)>& other) {
     std::vector<IncidentEvent> out;
     RecordReader reader(in, name);
     for (;;) {
@@ -319,8 +350,11 @@ read_incident_events(std::istream& in, const std::string& name, TimePoint now,
         if (!rec)
             break;
         pass(reader.raw());
-        if ((*rec)["type"] != "incident")
+        if ((*rec)["type"] != "incident") {
+            if (other)
+                other(*rec);
             continue;
+        }
         try {
             out.push_back(incident_from_record(*rec, now));
         } catch (const Error& e) {

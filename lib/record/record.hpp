@@ -33,6 +33,10 @@ Json incident_record(const IncidentEvent& e, const std::string& tz);
 // data_error "why" for a record that lacks id, event or since, or has a bad
 // time, event or severity, or a "sale" that is not a string.
 IncidentEvent incident_from_record(const Json& record, TimePoint now);
+// What a check record says of one probe: channel, check, kind, url, time, state,
+// raw state, http_status, latency (timings.total) and error; nullopt when it lacks
+// channel or check, or a field has the wrong type. Never throws.
+std::optional<CheckResult> check_from_record(const Json& record);
 
 // Reads records from a stream, one per line; blank lines are skipped.
 class RecordReader {
@@ -65,12 +69,13 @@ std::string field_text(const Json& record, const char* key);
 
 // A filter's input: reads every record of `in`, hands each line to `pass`
 // unchanged (bad ones too, so nothing upstream wrote is lost), and returns the
-// incident events of the incident records. A line that is not a record, or an
-// incident record that does not parse, goes to `bad` as "NAME:LINE: why" and
-// the reading goes on.
+// incident events of the incident records; every other record goes to `other`
+// (when set). A line that is not a record, or an incident record that does not
+// parse, goes to `bad` as "NAME:LINE: why" and the reading goes on.
 std::vector<IncidentEvent>
 read_incident_events(std::istream& in, const std::string& name, TimePoint now,
                      const std::function<void(const std::string& raw_line)>& pass,
-                     const std::function<void(const std::string& message)>& bad);
+                     const std::function<void(const std::string& message)>& bad,
+                     const std::function<void(const Json& record)>& other = {});
 
 } // namespace shopkit

@@ -167,12 +167,32 @@ std::optional<Template> find_site_file(const std::optional<std::filesystem::path
     return std::nullopt;
 }
 
-Template find_template(const TemplateSearch& search, const std::string& event,
-                       const std::string& name) {
-    if (!safe_name(event) || !safe_name(name))
+std::vector<std::vector<std::string>> template_rounds(const std::string& event,
+                                                      const TemplateWant& want) {
+    const std::string name = want.name.value_or(want.kind);
+    if (!safe_name(event) || !safe_name(name) || !safe_name(want.kind))
         throw config_error(fmt::format("bad template name \"{}.{}\"", event, name));
+    std::vector<std::vector<std::string>> rounds;
+    if (!want.staff) {
+        rounds.push_back({event + "." + name + ".mustache", event + ".mustache"});
+        return rounds;
+    }
+    // A `template` names what the shop wants, wherever it is. Then a staff text
+    // made for the kind (Slack's mrkdwn, a Teams card); then, as for customers,
+    // place before name, with the generic staff text before the customers' one
+    // but after the kind's own (X's 280 characters fit no generic text).
+    if (want.name)
+        rounds.push_back({event + "." + *want.name + ".mustache"});
+    rounds.push_back({event + "." + want.kind + ".staff.mustache"});
+    rounds.push_back(
+        {event + "." + name + ".mustache", event + ".staff.mustache", event + ".mustache"});
+    return rounds;
+}
+
+Template find_template(const TemplateSearch& search, const std::string& event,
+                       const TemplateWant& want) {
+    const auto rounds = template_rounds(event, want);
     const std::string language = safe_name(search.language) ? search.language : "en";
-    const std::string files[] = {event + "." + name + ".mustache", event + ".mustache"};
 
     std::vector<std::filesystem::path> dirs;
     if (search.shop_dir) {
@@ -181,21 +201,30 @@ Template find_template(const TemplateSearch& search, const std::string& event,
     }
     dirs.push_back(std::filesystem::path(SHOPKIT_DATADIR) / "templates" / language);
 
-    // Place before name: a shop that writes its own opened.mustache means it for
-    // every kind, even where a shipped opened.x.mustache exists.
-    for (const auto& dir : dirs) {
+    // Place before name within a round: a shop that writes its own opened.mustache
+    // means it for every kind, even where a shipped opened.x.mustache exists.
+    std::string tried;
+    for (const auto& files : rounds) {
+        for (const auto& dir : dirs) {
+            for (const auto& file : files) {
+                const auto p = dir / file;
+                if (auto text = read_file(p))
+                    return Template{std::move(*text), p.string()};
+            }
+        }
         for (const auto& file : files) {
-            const auto p = dir / file;
-            if (auto text = read_file(p))
-                return Template{std::move(*text), p.string()};
+            if (auto text = builtin_template(language + "/" + file))
+                return Template{std::move(*text), "builtin:" + language + "/" + file};
+            tried += (tried.empty() ? "" : ", ") + file;
         }
     }
-    for (const auto& file : files) {
-        if (auto text = builtin_template(language + "/" + file))
-            return Template{std::move(*text), "builtin:" + language + "/" + file};
-    }
-    throw config_error(fmt::format("no template for {}.{} (language {}): looked for {} and {}",
-                                   event, name, language, files[0], files[1]));
+    throw config_error(fmt::format("no template for {}.{} (language {}): looked for {}", event,
+                                   want.name.value_or(want.kind), language, tried));
+}
+
+Template find_template(const TemplateSearch& search, const std::string& event,
+                       const std::string& name) {
+    return find_template(search, event, TemplateWant{name, std::nullopt, false});
 }
 
 std::string render_template(const Template& tmpl, const nlohmann::json& context, bool html) {

@@ -1,5 +1,7 @@
 // Notice templates: Mustache (kainjow-mustache) files named
-// <event>.<kind>.mustache with an <event>.mustache fallback, looked up in the
+// <event>.<kind>.mustache with an <event>.mustache fallback (staff targets:
+// <event>.<kind>.staff.mustache first, <event>.staff.mustache before the
+// generic one), looked up in the
 // shop's own directory first, then the installed share/shopkit/templates/<language>,
 // then the copy built into the program (so a binary works before it is installed).
 #pragma once
@@ -10,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shopkit {
 
@@ -25,9 +28,29 @@ struct TemplateSearch {
     std::string language = "en";
 };
 
-// The template for `event` and `name` (the target's `template`, else its kind):
-// <event>.<name>.mustache, else <event>.mustache, in each place in order.
-// Throws config_error "no template for EVENT.NAME (language LANG)" when none exists.
+// What a target asks of the lookup.
+struct TemplateWant {
+    std::string kind;                // the target's kind ("slack")
+    std::optional<std::string> name; // its `template` parameter, if any
+    bool staff = false;              // audience = "staff"
+};
+
+// The file names tried for `event`, in rounds: each round is tried in every place
+// in order (the shop's directory, its <language>/, the installed templates, the
+// built-in copy) before the next. Customers: one round, <event>.<name or
+// kind>.mustache then <event>.mustache. Staff: <event>.<name>.mustache (with a
+// `template` only), then <event>.<kind>.staff.mustache, then <event>.<name or
+// kind>.mustache, <event>.staff.mustache, <event>.mustache. Throws config_error
+// for a name with '/' or "..".
+std::vector<std::vector<std::string>> template_rounds(const std::string& event,
+                                                      const TemplateWant& want);
+
+// The first template of template_rounds(event, want) that exists. Throws
+// config_error "no template for EVENT.NAME (language LANG): looked for …" when none does.
+Template find_template(const TemplateSearch& search, const std::string& event,
+                       const TemplateWant& want);
+
+// find_template for a customers target of kind (or `template`) `name`.
 Template find_template(const TemplateSearch& search, const std::string& event,
                        const std::string& name);
 

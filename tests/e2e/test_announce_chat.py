@@ -103,12 +103,17 @@ class AnnounceChatTest(unittest.TestCase):
         self.sb.env["T_DISCORD"] = self.fake.discord_url
         self.sb.env["T_TEAMS"] = self.fake.teams_url
         self.sb.env["T_WEBHOOK"] = self.fake.webhook_url
-        for name, text in (("opened.mustache", OPENED), ("resolved.mustache", RESOLVED),
-                           ("updated.mustache", OPENED), ("opened.long.mustache", LONG)):
+        # The same text for Slack and Teams staff (<event>.<kind>.staff.mustache comes
+        # first for them), so every kind is tried with what its API treats specially.
+        templates = {"opened": OPENED, "resolved": RESOLVED, "updated": OPENED}
+        files = [(f"{event}{kind}.mustache", text) for event, text in templates.items()
+                 for kind in ("", ".slack.staff", ".teams.staff")]
+        for name, text in files + [("opened.long.mustache", LONG)]:
             self.sb.write(os.path.join("templates", name), text, 0o644)
         self.state = self.sb.path("state.db")
 
-    def write_config(self, kinds=ALL, extra=None, policy=None):
+    def write_config(self, kinds=ALL, extra=None, policy=None, templates="templates",
+                     own_checks=("cart",), language="ja"):
         extra = extra or {}
         targets = {
             "mastodon": {"kind": "mastodon", "audience": "customers",
@@ -130,12 +135,13 @@ class AnnounceChatTest(unittest.TestCase):
             lines.append("")
         text = helpers.shop_config(
             [{"id": "own", "name": "公式ショップ", "url": "https://shop.example.jp/",
-              "checks": [{"id": "cart", "url": "https://shop.example.jp/cart"}]},
+              "checks": [{"id": c, "url": f"https://shop.example.jp/{c}"} for c in own_checks]},
              {"id": "mall", "name": "楽天店", "url": "https://mall.example.jp/",
               "checks": [{"id": "cart", "url": "https://mall.example.jp/cart"}]},
              {"id": "yahoo", "name": "Yahoo!店", "url": "https://yahoo.example.jp/",
               "checks": [{"id": "cart", "url": "https://yahoo.example.jp/cart"}]}],
-            shop={"name": "テスト商店", "language": "ja", "templates": self.sb.path("templates")},
+            shop={"name": "テスト商店", "language": language, "timezone": "Asia/Tokyo",
+                  "templates": self.sb.path(templates)},
             policy={"customer_delay": "10m"} | (policy or {}),
             extra="\n".join(lines))
         return self.sb.config(text)
@@ -222,6 +228,77 @@ class AnnounceChatTest(unittest.TestCase):
         self.assertEqual(again.status, 0, again)
         self.assertEqual(len(self.fake.requests), len(ALL) + 1,  # + the Bluesky login
                          f"{self.fake.requests}\n{again}")
+
+    def test_staff_get_the_operational_facts_not_the_apology(self):
+        # The shipped templates: no staff template of the shop's own.
+        self.write_config(kinds=("mastodon", "slack", "teams"), templates="no-templates",
+                          own_checks=("cart", "checkout"), language="en",
+                          extra={"mastodon": {"hold": True}})
+        self.assertEqual(self.run_announce().status, 0)  # creates the state
+        now = datetime.datetime.now(datetime.timezone.utc)
+        since = (now - datetime.timedelta(minutes=12)).replace(second=0, microsecond=0)
+        db = sqlite3.connect(self.state)
+        for channel, check, state, fails, first in (
+                ("own", "cart", "down", 5, since),
+                ("own", "checkout", "down", 3, since + datetime.timedelta(minutes=6)),
+                ("mall", "cart", "up", 0, None), ("yahoo", "cart", "down", 1, since)):
+            db.execute("INSERT INTO check_state VALUES (?, ?, ?, ?, 0, ?, ?)",
+                       (channel, check, state, fails, first and iso(first), iso(now)))
+        db.commit()
+        db.close()
+        # What shopcheck writes: the check records, then the incident record.
+        checks = [
+            {"v": 1, "type": "check", "time": iso(now), "channel": "own", "check": "cart",
+             "kind": "http", "url": "https://shop.example.jp/cart", "state": "down",
+             "critical": True, "http_status": 500, "latency_ms": 2345, "error": "HTTP 500"},
+            {"v": 1, "type": "check", "time": iso(now), "channel": "own", "check": "checkout",
+             "kind": "http", "url": "https://shop.example.jp/checkout", "state": "down",
+             "latency_ms": 10002,
+             "error": "unreachable: Timeout was reached (Operation timed out after 10002 ms)"},
+        ]
+        rec = json.loads(incident(severity="critical", minutes_ago=12))
+        rec["checks"] = ["cart", "checkout"]
+        rec["since"] = iso(since)
+        stdin = "".join(json.dumps(r) + "\n" for r in checks + [rec])
+        run = self.run_announce(stdin=stdin)
+        self.assertEqual(run.status, 0, run)
+        held, = [a for a in run.announcements() if a["result"] == "held"]
+        self.assertEqual(held["kind"], "mastodon", run)
+        self.assertNoProblems()
+
+        slack, = self.fake.delivered["slack"]
+        text = slack["text"]
+        first = text.splitlines()[0]
+        self.assertIn("Critical outage", first)
+        self.assertIn("公式ショップ", first)
+        # Slack mrkdwn: bold, bullets and code spans get through as they are.
+        self.assertIn("• *cart* `cart`: down, HTTP 500, 2345 ms; 5 runs in a row since ", text)
+        self.assertIn("• *checkout* `checkout`: down, unreachable: Timeout was reached "
+                      "(Operation timed out after 10002 ms), 10002 ms; 3 runs in a row", text)
+        local = since.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
+        self.assertIn(f"*Since*: {local.day} {local.strftime('%B %Y %H:%M')} JST", text)
+        self.assertIn("*Severity*: Critical", text)
+        self.assertIn("*Still up*: 楽天店", text)
+        self.assertIn(f"`mastodon-1` (mastodon): held for approval: "
+                      f"`shopannounce --approve {held['outbox']}`", text)
+        self.assertIn("`shopannounce --pending`", text)
+        self.assertIn(f"`shoprecover --confirm --incident {rec['id']}`", text)
+        self.assertNotIn("sorry", text)
+        self.assertNotIn("Yahoo", text)  # its check is down
+
+        # Customers still get the customers' text; each staff kind its own.
+        db = sqlite3.connect(self.state)
+        paths = dict(db.execute("SELECT target, template_path FROM outbox"))
+        db.close()
+        self.assertEqual(paths, {"mastodon-1": "builtin:en/opened.mastodon.mustache",
+                                 "slack-1": "builtin:en/opened.slack.staff.mustache",
+                                 "teams-1": "builtin:en/opened.teams.staff.mustache"})
+
+        teams, = self.fake.delivered["teams"]
+        blocks = teams["attachments"][0]["content"]["body"]
+        self.assertIn("Critical outage", blocks[0]["text"])
+        self.assertIn("- **cart** (cart): down, HTTP 500, 2345 ms", blocks[1]["text"])
+        self.assertIn(f"shopannounce --approve {held['outbox']}", blocks[1]["text"])
 
     def test_staff_hear_at_once_customers_after_the_delay(self):
         self.write_config()

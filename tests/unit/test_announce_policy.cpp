@@ -198,3 +198,54 @@ TEST_CASE("announce_policy: next update is update_every from now while open") {
     inc.until = at("2026-06-04T03:20:00Z");
     CHECK_FALSE(next_update(policy(), inc, at("2026-06-04T03:20:00Z")));
 }
+
+TEST_CASE("announce_policy: what staff are told of the customers' notice") {
+    using S = CustomerNotice::Status;
+    const Incident inc = incident();
+    const std::vector<IncidentEvent> events = {event("opened", inc, "2026-06-04T03:00:00Z")};
+    const TimePoint now = at("2026-06-04T03:04:00Z");
+    TargetConfig line = target("customers");
+
+    // Not due yet: due customer_delay after the start, held then when the target holds.
+    auto n = customer_notice(line, policy(), false, inc, events, {}, now);
+    REQUIRE(n);
+    CHECK(n->target == "line");
+    CHECK(n->kind == "line");
+    CHECK(n->status == S::waiting);
+    CHECK(n->at == at("2026-06-04T03:10:00Z"));
+    CHECK_FALSE(n->hold);
+    line.hold = true;
+    CHECK(customer_notice(line, policy(), false, inc, events, {}, now)->hold);
+    line.hold = false;
+    CHECK(customer_notice(line, policy(), true, inc, events, {}, now)->hold);
+
+    // A critical incident is due at once.
+    const Incident crit = incident(Severity::critical);
+    CHECK(customer_notice(line, policy(), false, crit, events, {}, now)->at == now);
+
+    // The latest row says where it stands, with its outbox id for --approve.
+    n = customer_notice(line, policy(), false, inc, events,
+                        {row("opened", "held", "2026-06-04T03:10:00Z", 12)}, now);
+    CHECK(n->status == S::held);
+    CHECK(n->outbox == 12);
+    OutboxRow sent = row("opened", "sent", "2026-06-04T03:10:00Z", 12);
+    sent.finished = at("2026-06-04T03:10:05Z");
+    n = customer_notice(line, policy(), false, inc, events,
+                        {sent, row("update-1", "failed", "2026-06-04T04:10:00Z", 15)}, now);
+    CHECK(n->status == S::failed);
+    CHECK(n->outbox == 15);
+    n = customer_notice(line, policy(), false, inc, events, {sent}, now);
+    CHECK(n->status == S::sent);
+    CHECK(n->at == at("2026-06-04T03:10:05Z"));
+
+    // Ended before customers were told: nothing goes out.
+    Incident over = inc;
+    over.until = at("2026-06-04T03:05:00Z");
+    CHECK(customer_notice(line, policy(), false, over, events, {}, now)->status == S::untold);
+
+    // Filters: a severity the target leaves out; a channel it does not take at all.
+    line.severities = {Severity::critical};
+    CHECK(customer_notice(line, policy(), false, inc, events, {}, now)->status == S::not_told);
+    line.channels = {"rakuten"};
+    CHECK_FALSE(customer_notice(line, policy(), false, inc, events, {}, now));
+}

@@ -120,6 +120,41 @@ TEST_CASE("record: check record leaves out what is not there") {
     CHECK(j["tls_days_left"].dump() == "26.9");
 }
 
+TEST_CASE("record: a check record read back gives what staff need of the probe") {
+    const auto back = check_from_record(check_record(cart_down(), "Asia/Tokyo"));
+    REQUIRE(back);
+    CHECK(back->channel == "own");
+    CHECK(back->check == "cart");
+    CHECK(back->kind == "http");
+    CHECK(back->url == "https://shop.example.jp/cart");
+    CHECK(back->time == at("2026-06-04T03:00:03Z"));
+    CHECK(back->state == State::down);
+    CHECK(back->raw == State::down);
+    CHECK(back->http_status == 500);
+    CHECK(back->timings.total == Approx(0.813));
+    CHECK(back->error == "HTTP 500");
+
+    CHECK_FALSE(check_from_record(Json{{"type", "check"}, {"channel", "own"}}));
+    CHECK_FALSE(check_from_record(Json{{"channel", "own"}, {"check", 3}}));
+    const auto bare = check_from_record(Json{{"channel", "own"}, {"check", "cart"}});
+    REQUIRE(bare);
+    CHECK(bare->state == State::unknown);
+    CHECK(bare->http_status == 0);
+}
+
+TEST_CASE("record: the filter hands every record that is not an incident to `other`") {
+    std::istringstream in("{\"v\":1,\"type\":\"check\",\"channel\":\"own\",\"check\":\"cart\"}\n"
+                          "{\"v\":1,\"type\":\"incident\",\"event\":\"opened\",\"id\":\"own-1\","
+                          "\"channel\":\"own\",\"severity\":\"major\",\"checks\":[\"cart\"],"
+                          "\"since\":\"2026-06-04T03:00:00Z\"}\n");
+    std::vector<std::string> others;
+    const auto events = read_incident_events(
+        in, "<stdin>", at("2026-06-04T03:05:00Z"), [](const std::string&) {},
+        [](const std::string&) {}, [&](const Json& r) { others.push_back(r["type"]); });
+    CHECK(events.size() == 1);
+    CHECK(others == std::vector<std::string>{"check"});
+}
+
 TEST_CASE("record: incident records") {
     IncidentEvent e;
     e.event = Event::opened;

@@ -161,3 +161,66 @@ TEST_CASE("template: an HTML page escapes every value, quotes too, and includes 
     };
     CHECK_THROWS_AS(render_html_page(broken, ctx, bad), Error);
 }
+
+TEST_CASE("template: staff targets get staff templates, customers keep theirs") {
+    const auto kind = [](const char* k, bool staff) {
+        return TemplateWant{k, std::nullopt, staff};
+    };
+    // Shipped: kind-specific staff text for Slack and Teams, generic staff text elsewhere.
+    const TemplateSearch en{std::nullopt, "en"};
+    CHECK(find_template(en, "opened", kind("slack", true)).path ==
+          "builtin:en/opened.slack.staff.mustache");
+    CHECK(find_template(en, "resolved", kind("teams", true)).path ==
+          "builtin:en/resolved.teams.staff.mustache");
+    CHECK(find_template(en, "updated", kind("telegram", true)).path ==
+          "builtin:en/updated.staff.mustache");
+    CHECK(find_template(en, "opened", kind("line", false)).path == "builtin:en/opened.mustache");
+    CHECK(find_template(en, "opened", kind("x", false)).path == "builtin:en/opened.x.mustache");
+    for (const char* lang : {"ja", "en"})
+        for (const char* event : {"opened", "updated", "resolved", "maintenance"})
+            for (const char* k : {"staff", "slack.staff", "teams.staff", "email.staff"})
+                CHECK(builtin_template(std::string(lang) + "/" + event + "." + k + ".mustache"));
+
+    // A shipped kind's own text where a generic one would not fit; staff e-mail is staff text.
+    CHECK(find_template(en, "opened", kind("x", true)).path == "builtin:en/opened.x.mustache");
+    CHECK(find_template(en, "opened", kind("email", true)).path ==
+          "builtin:en/opened.email.staff.mustache");
+    CHECK(find_template(en, "opened", kind("email", false)).path ==
+          "builtin:en/opened.email.mustache");
+
+    // The shop's own: a kind's staff text wins everywhere; then place before name, the
+    // shop's generic staff text before its customers' one.
+    TempDir dir;
+    std::ofstream(dir.path() / "opened.mustache") << "shop customers";
+    std::filesystem::create_directory(dir.path() / "en");
+    std::ofstream(dir.path() / "en" / "resolved.slack.staff.mustache") << "shop en slack staff";
+    const TemplateSearch shop{dir.path(), "en"};
+    CHECK(find_template(shop, "opened", kind("slack", true)).path ==
+          "builtin:en/opened.slack.staff.mustache");
+    CHECK(find_template(shop, "opened", kind("discord", true)).source == "shop customers");
+    std::ofstream(dir.path() / "opened.staff.mustache") << "shop staff";
+    CHECK(find_template(shop, "opened", kind("discord", true)).source == "shop staff");
+    CHECK(find_template(shop, "opened", kind("line", false)).source == "shop customers");
+    CHECK(find_template(shop, "resolved", kind("slack", true)).source == "shop en slack staff");
+    CHECK(find_template(shop, "resolved", kind("discord", true)).path ==
+          "builtin:en/resolved.staff.mustache");
+
+    // A target's `template` wins wherever it is.
+    std::ofstream(dir.path() / "updated.oncall.mustache") << "oncall";
+    CHECK(find_template(shop, "updated", TemplateWant{"slack", "oncall", true}).source == "oncall");
+    CHECK(find_template(shop, "opened", TemplateWant{"discord", "nosuch", true}).source ==
+          "shop staff");
+
+    // The order itself.
+    using Rounds = std::vector<std::vector<std::string>>;
+    CHECK(template_rounds("opened", kind("slack", false)) ==
+          Rounds{{"opened.slack.mustache", "opened.mustache"}});
+    CHECK(template_rounds("opened", kind("slack", true)) ==
+          Rounds{{"opened.slack.staff.mustache"},
+                 {"opened.slack.mustache", "opened.staff.mustache", "opened.mustache"}});
+    CHECK(template_rounds("opened", TemplateWant{"slack", "oncall", true}) ==
+          Rounds{{"opened.oncall.mustache"},
+                 {"opened.slack.staff.mustache"},
+                 {"opened.oncall.mustache", "opened.staff.mustache", "opened.mustache"}});
+    CHECK_THROWS_AS(template_rounds("opened", TemplateWant{"slack", "../x", true}), Error);
+}
