@@ -389,18 +389,15 @@ std::optional<TimePoint> Table::time(std::string_view key) const {
     if (dt == nullptr)
         wrong_type(key, "a date-time such as 2026-12-04T20:00:00+09:00");
     const toml::date_time& v = dt->get();
-    const std::chrono::year_month_day ymd{std::chrono::year(v.date.year),
-                                          std::chrono::month(v.date.month),
-                                          std::chrono::day(v.date.day)};
-    if (!ymd.ok())
+    // utc_civil refuses a day that does not exist, and a year a TimePoint cannot hold.
+    const auto as_if_utc =
+        utc_civil(v.date.year, v.date.month, v.date.day, v.time.hour, v.time.minute, v.time.second);
+    if (!as_if_utc)
         fail(key, fmt::format("'{}' is not a valid date", key));
-    const TimePoint as_if_utc =
-        TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(v.time.hour) +
-        std::chrono::minutes(v.time.minute) + std::chrono::seconds(v.time.second) +
-        std::chrono::duration_cast<TimePoint::duration>(
-            std::chrono::nanoseconds(v.time.nanosecond));
     if (v.offset)
-        return as_if_utc - std::chrono::minutes(v.offset->minutes);
+        return *as_if_utc - std::chrono::minutes(v.offset->minutes) +
+               std::chrono::duration_cast<TimePoint::duration>(
+                   std::chrono::nanoseconds(v.time.nanosecond));
     if (src_.timezone.empty())
         fail(key, fmt::format("'{}' has no UTC offset: write one (e.g. +09:00) or set "
                               "[shop] timezone",

@@ -18,6 +18,18 @@ TimePoint Clock::now() const {
 
 namespace {
 
+// A TimePoint counts nanoseconds in 64 bits, so it holds the years 1678 to 2261
+// only: a date outside them (year 9999 in a feed, a record or a config) is
+// refused rather than overflowed. A day's margin at each end leaves room for
+// the time of day and a zone offset.
+bool representable(std::chrono::sys_days day) {
+    constexpr auto first =
+        std::chrono::floor<std::chrono::days>(TimePoint::min()) + std::chrono::days(1);
+    constexpr auto last =
+        std::chrono::floor<std::chrono::days>(TimePoint::max()) - std::chrono::days(1);
+    return day >= first && day <= last;
+}
+
 std::string format_tm(const std::tm& tm, long offset_seconds) {
     std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900,
                                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -149,7 +161,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     const std::chrono::year_month_day ymd{std::chrono::year{year},
                                           std::chrono::month{unsigned(mon)},
                                           std::chrono::day{unsigned(day)}};
-    if (!ymd.ok())
+    if (!ymd.ok() || !representable(std::chrono::sys_days{ymd}))
         return std::nullopt;
     const auto days = std::chrono::sys_days{ymd};
     const auto tp = days + std::chrono::hours{hour} + std::chrono::minutes{min} +
@@ -189,7 +201,7 @@ std::optional<TimePoint> utc_civil(int year, int month, int day, int hour, int m
     const std::chrono::year_month_day ymd{std::chrono::year(year),
                                           std::chrono::month(static_cast<unsigned>(month)),
                                           std::chrono::day(static_cast<unsigned>(day))};
-    if (!ymd.ok())
+    if (!ymd.ok() || !representable(std::chrono::sys_days(ymd)))
         return std::nullopt;
     return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
            std::chrono::minutes(minute) + std::chrono::seconds(second);

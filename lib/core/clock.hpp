@@ -33,7 +33,8 @@ struct LocalTime {
 LocalTime local_time(TimePoint t, const std::string& tz);
 
 // Parses RFC 3339 / ISO 8601 date-times with 'Z' or a numeric offset (fractional
-// seconds ignored). Returns nullopt on anything else.
+// seconds ignored). Returns nullopt on anything else, and for a year a TimePoint
+// cannot hold (before 1678 or after 2261).
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
 // 1..12 for the English abbreviation "Jan" … "Dec" (the form of HTTP, e-mail,
@@ -43,7 +44,8 @@ int month_from_abbreviation(std::string_view abbreviation, bool ignore_case = fa
 // "Jan" … "Dec" for 1..12; "" for anything else.
 std::string_view month_abbreviation(int month);
 // The instant of a civil date-time in UTC; nullopt for one that does not
-// exist (February 30, hour 24, minute 60, second over 60).
+// exist (February 30, hour 24, minute 60, second over 60) or that a TimePoint
+// cannot hold (a year before 1678 or after 2261).
 std::optional<TimePoint> utc_civil(int year, int month, int day, int hour, int minute, int second);
 // The instant of a civil date-time as read in zone `tz` (empty or unknown `tz`:
 // UTC); nullopt where utc_civil gives nullopt. A time a daylight-saving change

@@ -210,12 +210,10 @@ std::optional<TimePoint> parse_rfc822(std::string_view text) {
             return std::nullopt;
         offset = *z;
     }
-    const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
-                                          std::chrono::day(static_cast<unsigned>(day))};
-    if (!ymd.ok())
+    const auto t = utc_civil(year, static_cast<int>(month), day, hour, minute, second);
+    if (!t)
         return std::nullopt;
-    return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
-           std::chrono::minutes(minute - offset) + std::chrono::seconds(second);
+    return *t - std::chrono::minutes(offset);
 }
 
 std::optional<std::vector<FeedEntry>> parse_feed(const std::string& body, std::string* why) {

@@ -231,7 +231,10 @@ std::string render_template(const Template& tmpl, const nlohmann::json& context,
     kainjow::mustache::mustache m{tmpl.source};
     if (!m.is_valid())
         throw config_error(fmt::format("{}: {}", tmpl.path, m.error_message()));
-    if (!html)
+    // With html, the same escaping as render_html_page (kainjow's own writes &apos;).
+    if (html)
+        m.set_custom_escape([](const std::string& s) { return escape_html(s); });
+    else
         m.set_custom_escape([](const std::string& s) { return s; });
     const Data data = to_data(context);
     IndexingContext ctx{&data};

@@ -55,9 +55,9 @@ Template find_template(const TemplateSearch& search, const std::string& event,
                        const std::string& name);
 
 // Renders Mustache with `context`. Plain text output leaves values as they are;
-// `html` escapes them. Sections iterate arrays, dotted names reach into objects,
-// "{{alternatives.0.url}}" indexes arrays. Throws config_error "PATH: why" on a
-// template syntax error.
+// `html` escapes them as render_html_page does. Sections iterate arrays, dotted
+// names reach into objects, "{{alternatives.0.url}}" indexes arrays. Throws
+// config_error "PATH: why" on a template syntax error.
 std::string render_template(const Template& tmpl, const nlohmann::json& context, bool html = false);
 
 // A file of the status page (share/templates/site/<file>, e.g. "index.html.mustache" or

@@ -35,6 +35,17 @@ TEST_CASE("clock: parse_rfc3339 takes Z and offsets and refuses the rest") {
     CHECK_FALSE(parse_rfc3339(""));
 }
 
+TEST_CASE("clock: a year a TimePoint cannot hold is refused, not overflowed") {
+    // 64-bit nanoseconds reach from 1677 to 2262.
+    CHECK(parse_rfc3339("2261-12-30T00:00:00Z"));
+    CHECK(parse_rfc3339("1678-01-02T00:00:00Z"));
+    CHECK_FALSE(parse_rfc3339("4410-06-04T12:00:03+09:00"));
+    CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:59Z"));
+    CHECK_FALSE(parse_rfc3339("0001-01-01T00:00:00Z"));
+    CHECK_FALSE(utc_civil(8349, 12, 26, 0, 0, 0));
+    CHECK_FALSE(local_civil("Asia/Tokyo", 1000, 1, 1, 0, 0, 0));
+}
+
 TEST_CASE("clock: known_time_zone looks in the tz database") {
     CHECK(known_time_zone("Asia/Tokyo"));
     CHECK(known_time_zone("UTC"));

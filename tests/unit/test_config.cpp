@@ -300,6 +300,13 @@ TEST_CASE("config: maintenance, sales and runbook are checked") {
     CHECK_THAT(
         error_of("[[maintenance]]\nstart = 2026-07-01T02:00:00\nend = 2026-07-01T05:00:00\n"),
         Catch::StartsWith("shop.toml:2:9: 'start' has no UTC offset"));
+    // A year beyond what a TimePoint holds (1678-2261) is refused, not overflowed.
+    CHECK_THAT(error_of("[shop]\ntimezone = \"Asia/Tokyo\"\n[[sales.event]]\nname = \"x\"\n"
+                        "start = 8349-12-26T00:00:00\nend = 2026-12-27T00:00:00\n"),
+               Catch::StartsWith("shop.toml:5:9: 'start' is not a valid date"));
+    CHECK_THAT(
+        error_of("[[maintenance]]\nstart = 9999-07-01T02:00:00Z\nend = 9999-07-01T05:00:00Z\n"),
+        Catch::StartsWith("shop.toml:2:9: 'start' is not a valid date"));
     CHECK_THAT(error_of("[[runbook.step]]\nid = \"s\"\nrun = []\n"),
                Catch::Contains("'run' must start with the command"));
     CHECK_THAT(error_of("[[runbook.step]]\nid = \"s\"\n"),

@@ -213,6 +213,7 @@ TEST_CASE("feed: RFC 822 dates") {
     CHECK_FALSE(parse_rfc822("Thu, 31 Jun 2026 12:00:00 GMT"));
     CHECK_FALSE(parse_rfc822("Thu, 04 Jux 2026 12:00:00 GMT"));
     CHECK_FALSE(parse_rfc822("Thu, 04 Jun 2026 25:00:00 GMT"));
+    CHECK_FALSE(parse_rfc822("Thu, 04 Jun 9999 12:00:00 GMT")); // beyond a TimePoint
     CHECK_FALSE(parse_rfc822("Thu, 04 Jun 2026 12:00:00 +09"));
     CHECK_FALSE(parse_rfc822("Thu, 04 Jun 2026 12:00:00 XYZ"));
 }

@@ -17,6 +17,8 @@ TEST_CASE("template: plain text is not HTML-escaped, HTML is") {
         {"shop", {{"name", "A&B <Store>"}}}, {"raw", "<b>"}, {"text", "\"q\""}};
     CHECK(render_template(t, ctx) == "A&B <Store>: <b> \"q\"");
     CHECK(render_template(t, ctx, true) == "A&amp;B &lt;Store&gt;: <b> &quot;q&quot;");
+    // The same escaping as render_html_page: ' as &#39; (HTML 4 has no &apos;).
+    CHECK(render_template({"{{v}}", "t"}, {{"v", "it's"}}, true) == "it&#39;s");
 }
 
 TEST_CASE("template: sections, booleans, lists and list indexes") {
