@@ -64,7 +64,7 @@ Data to_data(const nlohmann::json& j) {
 class IndexingContext final : public kainjow::mustache::basic_context<std::string> {
   public:
     explicit IndexingContext(const Data* root, const PartialLookup* partials = nullptr)
-        : partials_(partials) {
+        : partials_(partials), stack_top_(stack_here()) {
         items_.push_back(root);
     }
     void push(const Data* d) override { items_.insert(items_.begin(), d); }
@@ -97,6 +97,14 @@ class IndexingContext final : public kainjow::mustache::basic_context<std::strin
     const Data* get_partial(const std::string& name) const override {
         if (partials_ == nullptr || !*partials_)
             return nullptr;
+        // kainjow renders a partial by recursion and says nothing when it ends,
+        // so a partial that includes itself (directly or through others, under
+        // any delimiters) is caught by the stack it has used, long before the
+        // stack runs out: a real page nests a few partials, a few KiB.
+        if (stack_top_ - stack_here() > max_partial_stack)
+            throw config_error(fmt::format("partial \"{}\": partials nested too deeply (does "
+                                           "a partial include itself?)",
+                                           name));
         if (const auto it = partial_cache_.find(name); it != partial_cache_.end())
             return &it->second;
         const auto found = (*partials_)(name);
@@ -106,6 +114,8 @@ class IndexingContext final : public kainjow::mustache::basic_context<std::strin
     }
 
   private:
+    static constexpr std::ptrdiff_t max_partial_stack = 512 * 1024;
+    static const char* stack_here() { return static_cast<const char*>(__builtin_frame_address(0)); }
     static const Data* step(const Data* v, std::string_view part) {
         if (v->is_object())
             return v->get(std::string(part));
@@ -121,6 +131,7 @@ class IndexingContext final : public kainjow::mustache::basic_context<std::strin
     }
     std::vector<const Data*> items_;
     const PartialLookup* partials_ = nullptr;
+    const char* stack_top_; // where rendering began (the stack grows down)
     // kainjow keeps a pointer to the partial's data while it renders it.
     mutable std::map<std::string, Data> partial_cache_;
 };

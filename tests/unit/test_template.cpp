@@ -164,6 +164,27 @@ TEST_CASE("template: an HTML page escapes every value, quotes too, and includes 
     CHECK_THROWS_AS(render_html_page(broken, ctx, bad), Error);
 }
 
+TEST_CASE("template: a partial that includes itself is an error, not a stack overflow") {
+    const Template page{"<p>{{> loop}}</p>", "page"};
+    // Directly, through another partial, and under other delimiters.
+    const PartialLookup self = [](const std::string&) -> std::optional<Template> {
+        return Template{"x{{> loop}}", "loop"};
+    };
+    CHECK_THROWS_WITH(render_html_page(page, {}, self),
+                      Catch::Contains("nested too deeply") && Catch::Contains("loop"));
+    const PartialLookup pair = [](const std::string& name) -> std::optional<Template> {
+        return Template{name == "loop" ? "{{> other}}" : "{{=<% %>=}}<%> loop%>", name};
+    };
+    CHECK_THROWS_AS(render_html_page(page, {}, pair), Error);
+    // A few levels of real nesting still render.
+    const PartialLookup nest = [](const std::string& name) -> std::optional<Template> {
+        if (name.size() < 6)
+            return Template{"(" + std::string("{{> ") + name + "x}})", name};
+        return Template{"end", name};
+    };
+    CHECK(render_html_page(Template{"{{> l}}", "page"}, {}, nest) == "(((((end)))))");
+}
+
 TEST_CASE("template: staff targets get staff templates, customers keep theirs") {
     const auto kind = [](const char* k, bool staff) {
         return TemplateWant{k, std::nullopt, staff};
