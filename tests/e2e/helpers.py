@@ -311,6 +311,92 @@ def make_cert(directory, name, days):
     return cert, key
 
 
+def make_expired_cert(directory, name):
+    """A self-signed certificate for 127.0.0.1 whose notAfter was a day ago (openssl
+    x509 -days -1; `req -x509` refuses a negative count). Returns (cert, key)."""
+    cert = os.path.join(directory, f"{name}.crt")
+    key = os.path.join(directory, f"{name}.key")
+    csr = os.path.join(directory, f"{name}.csr")
+    ext = os.path.join(directory, f"{name}.ext")
+    with open(ext, "w", encoding="ascii") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    subprocess.run(
+        ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+    subprocess.run(
+        ["openssl", "x509", "-req", "-in", csr, "-signkey", key, "-out", cert, "-days", "-1",
+         "-extfile", ext],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+    return cert, key
+
+
+def make_wrong_host_cert(directory, name):
+    """A self-signed certificate, valid a year, for shop.example.invalid only (no
+    IP:127.0.0.1): a client reaching 127.0.0.1 sees the wrong host. (cert, key)."""
+    cert = os.path.join(directory, f"{name}.crt")
+    key = os.path.join(directory, f"{name}.key")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "365",
+         "-subj", "/CN=shop.example.invalid",
+         "-addext", "subjectAltName=DNS:shop.example.invalid"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+    return cert, key
+
+
+class FaultServer:
+    """One fault_server.py process: the plain port (`base`) and one TLS port per
+    certificate given (`tls_base[name]`). tls: {name: (cert, key)}."""
+
+    def __init__(self, tls=None, handshake_timeout=15.0):
+        args = [PYTHON, os.path.join(HERE, "fault_server.py")]
+        for name, (cert, key) in (tls or {}).items():
+            args += ["--tls", name, cert, key]
+        env = {k: v for k, v in os.environ.items() if k not in _DROP}
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=env)
+        self.tls_base = {}
+        try:
+            line = _read_line(self.proc.stdout, handshake_timeout)
+            prefix = "listening 127.0.0.1:"
+            if not line.startswith(prefix):
+                raise RuntimeError(f"fault server did not hand shake: {line!r}")
+            self.base = f"http://127.0.0.1:{int(line[len(prefix):].strip())}"
+            while True:
+                line = _read_line(self.proc.stdout, handshake_timeout).strip()
+                if line == "ready":
+                    break
+                kind, name, addr = line.split(" ")
+                if kind != "tls":
+                    raise RuntimeError(f"fault server said {line!r}")
+                self.tls_base[name] = f"https://{addr}"
+        except BaseException:
+            self.stop()
+            raise
+
+    def url(self, path, tls=None):
+        return (self.tls_base[tls] if tls else self.base) + path
+
+    def stats(self):
+        """{path: requests seen}; TLS ports count as "tls:NAME /path"."""
+        with _opener.open(self.base + "/_stats", timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+
 def cert_not_after(cert):
     """The certificate's notAfter as an aware UTC datetime."""
     out = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", cert], check=True,
