@@ -66,10 +66,12 @@ std::size_t write_capped(char* data, std::size_t size, std::size_t count, void* 
     return room;
 }
 
-bool local_failure(CURLcode code, long os_errno, std::string_view error) {
+bool local_failure(CURLcode code, long os_errno, std::string_view error, bool answered) {
     if (code == CURLE_OK)
         return false;
-    if (code == CURLE_OUT_OF_MEMORY || code == CURLE_FAILED_INIT)
+    if (code == CURLE_OUT_OF_MEMORY)
+        return !answered;
+    if (code == CURLE_FAILED_INIT)
         return true;
     if (os_errno == EMFILE || os_errno == ENFILE || os_errno == ENOBUFS || os_errno == ENOMEM)
         return true;

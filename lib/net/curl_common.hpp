@@ -64,7 +64,9 @@ std::size_t write_capped(char* data, std::size_t size, std::size_t count, void* 
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM in CURLINFO_OS_ERRNO, whatever the code), or
 // a resolver thread that could not start. A name the resolver answered "no" to,
 // or did not answer in time, is not local. `error` is the transfer's error buffer.
-bool local_failure(CURLcode code, long os_errno, std::string_view error);
+// `answered`: the server had begun its answer (a status line came); then
+// CURLE_OUT_OF_MEMORY is libcurl refusing headers past its limit, the server's doing.
+bool local_failure(CURLcode code, long os_errno, std::string_view error, bool answered = false);
 
 // The options every HTTP transfer gets: no signals, `errbuf` (CURL_ERROR_SIZE
 // bytes) as error buffer, the body into `sink` through write_capped, shopkit's

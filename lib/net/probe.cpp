@@ -173,17 +173,20 @@ void collect(Slot& slot, CURLcode result) {
     const bool capped = result == CURLE_WRITE_ERROR && r.truncated;
     r.transfer_ok = result == CURLE_OK || capped;
     r.timed_out = result == CURLE_OPERATION_TIMEDOUT;
+    long status = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+        r.http_status = status;
     if (!r.transfer_ok) {
         r.error = slot.errbuf[0] != '\0' ? slot.errbuf.data() : curl_easy_strerror(result);
         long os_errno = 0;
         if (curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
             os_errno = 0;
-        r.local_failure = curl::local_failure(result, os_errno, r.error);
+        const bool answered = status > 0;
+        r.local_failure = curl::local_failure(result, os_errno, r.error, answered);
+        // libcurl says "Out of memory" when an answer's headers pass its limit.
+        if (result == CURLE_OUT_OF_MEMORY && answered)
+            r.error = "the answer's headers are larger than libcurl accepts (" + r.error + ")";
     }
-
-    long status = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
-        r.http_status = status;
     char* text = nullptr;
     if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &text) == CURLE_OK && text != nullptr)
         r.content_type = text;

@@ -473,6 +473,8 @@ TEST_CASE("probe: local resource failures are told from the other end's") {
     CHECK(local_failure(CURLE_COULDNT_CONNECT, ENOBUFS, ""));
     CHECK(local_failure(CURLE_COULDNT_CONNECT, ENOMEM, ""));
     CHECK(local_failure(CURLE_OUT_OF_MEMORY, 0, ""));
+    // After a status line, "out of memory" is libcurl refusing the server's huge headers.
+    CHECK_FALSE(local_failure(CURLE_OUT_OF_MEMORY, 0, "", true));
     CHECK(local_failure(CURLE_COULDNT_RESOLVE_HOST, 0, "getaddrinfo() thread failed to start"));
     CHECK_FALSE(local_failure(CURLE_COULDNT_CONNECT, ECONNREFUSED, "Connection refused"));
     CHECK_FALSE(local_failure(CURLE_COULDNT_RESOLVE_HOST, 0, "Could not resolve host: shop.test"));
