@@ -19,4 +19,12 @@ std::string strip_controls(std::string_view text, bool keep_tab) {
     return out;
 }
 
+std::string strip_controls_by_line(std::string_view text) {
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1)
+        out += strip_controls(text.substr(start, nl - start)) + '\n';
+    return out + strip_controls(text.substr(start));
+}
+
 } // namespace shopkit

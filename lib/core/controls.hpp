@@ -13,5 +13,8 @@ namespace shopkit {
 // a terminal reads as CSI, OSC …) are dropped, and each byte that starts no valid
 // UTF-8 character becomes U+FFFD (a raw 0x9B is CSI to an 8-bit terminal).
 std::string strip_controls(std::string_view text, bool keep_tab = false);
+// strip_controls of each line of `text`, its line breaks ('\n') kept: for a text
+// of several lines of our own (a notice) that may carry third-party words.
+std::string strip_controls_by_line(std::string_view text);
 
 } // namespace shopkit

@@ -13,12 +13,7 @@ namespace {
 // output), and no control character of it may reach a terminal. Line breaks
 // of our own (a notice's text) stay.
 std::string text_of(const Json& record, const char* key) {
-    const std::string text = field_text(record, key);
-    std::string out;
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
-        out += strip_controls(std::string_view(text).substr(start, nl - start)) + '\n';
-    return out + strip_controls(std::string_view(text).substr(start));
+    return strip_controls_by_line(field_text(record, key));
 }
 
 template <class T> std::string joined(const std::vector<T>& v) {

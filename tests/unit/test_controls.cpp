@@ -20,3 +20,8 @@ TEST_CASE("controls: strip_controls drops C0, DEL and C1, and nothing else") {
     CHECK(strip_controls(std::string("a\0b", 3)) == "ab");
     CHECK(strip_controls("") == "");
 }
+
+TEST_CASE("controls: strip_controls_by_line keeps our line breaks and nothing else") {
+    CHECK(strip_controls_by_line("障害\n\x1b]0;x\x07ok\r\nend\n") == "障害\n]0;xok\nend\n");
+    CHECK(strip_controls_by_line("") == "");
+}
