@@ -345,9 +345,10 @@ def make_wrong_host_cert(directory, name):
     return cert, key
 
 
-class FaultServer:
+class FaultServer(Fixture):
     """One fault_server.py process: the plain port (`base`) and one TLS port per
-    certificate given (`tls_base[name]`). tls: {name: (cert, key)}."""
+    certificate given (`tls_base[name]`). tls: {name: (cert, key)}. stats() (TLS
+    ports count as "tls:NAME /path") and stop() are the fixture's."""
 
     def __init__(self, tls=None, handshake_timeout=15.0):
         args = [PYTHON, os.path.join(HERE, "fault_server.py")]
@@ -377,24 +378,6 @@ class FaultServer:
 
     def url(self, path, tls=None):
         return (self.tls_base[tls] if tls else self.base) + path
-
-    def stats(self):
-        """{path: requests seen}; TLS ports count as "tls:NAME /path"."""
-        with _opener.open(self.base + "/_stats", timeout=5) as resp:
-            return json.loads(resp.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
 
 
 def cert_not_after(cert):
