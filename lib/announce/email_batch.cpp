@@ -53,14 +53,24 @@ void run(std::size_t count, std::size_t workers, double per_second,
          const std::function<smtp::Outcome(std::size_t worker, std::size_t item)>& send,
          const std::function<bool(std::size_t item, const smtp::Outcome& outcome)>& take) {
     std::mutex mutex;
-    std::condition_variable ready;
-    std::deque<std::pair<std::size_t, smtp::Outcome>> done;
+    std::condition_variable ready;    // an outcome is there, or a worker has returned
+    std::condition_variable recorded; // take() is done with a worker's outcome
+    struct Done {
+        std::size_t worker;
+        std::size_t item;
+        smtp::Outcome outcome;
+    };
+    std::deque<Done> done;
     std::size_t next = 0;     // the next item to start
     std::size_t finished = 0; // workers that have returned
     bool stop = false;
     std::exception_ptr error;
     Pacer pacer(per_second);
     workers = std::max<std::size_t>(1, std::min(workers, std::max<std::size_t>(count, 1)));
+    // A worker waits until its outcome is recorded before it starts another
+    // message: a kill -9 then finds at most one message per connection that
+    // the server has and the state does not.
+    std::vector<char> unrecorded(workers, 0);
 
     auto worker = [&](std::size_t w) {
         for (;;) {
@@ -74,13 +84,17 @@ void run(std::size_t count, std::size_t workers, double per_second,
             pacer.wait();
             try {
                 smtp::Outcome outcome = send(w, item);
-                const std::lock_guard lock(mutex);
+                std::unique_lock lock(mutex);
                 // The batch stops at once, before this worker or another starts a
                 // message the next run would send again.
                 if (outcome.kind == smtp::Outcome::Kind::retry ||
                     outcome.kind == smtp::Outcome::Kind::failed)
                     stop = true;
-                done.emplace_back(item, std::move(outcome));
+                done.push_back(Done{w, item, std::move(outcome)});
+                unrecorded[w] = 1;
+                ready.notify_one();
+                recorded.wait(lock, [&] { return unrecorded[w] == 0; });
+                continue;
             } catch (...) {
                 const std::lock_guard lock(mutex);
                 if (!error)
@@ -104,12 +118,12 @@ void run(std::size_t count, std::size_t workers, double per_second,
     for (;;) {
         ready.wait(lock, [&] { return !done.empty() || finished == workers; });
         while (!done.empty()) {
-            auto [item, outcome] = std::move(done.front());
+            Done d = std::move(done.front());
             done.pop_front();
             lock.unlock();
             bool go_on = true;
             try {
-                go_on = take(item, outcome);
+                go_on = take(d.item, d.outcome);
             } catch (...) {
                 lock.lock();
                 if (!error)
@@ -120,6 +134,8 @@ void run(std::size_t count, std::size_t workers, double per_second,
             lock.lock();
             if (!go_on)
                 stop = true;
+            unrecorded[d.worker] = 0;
+            recorded.notify_all();
         }
         if (finished == workers && done.empty())
             break;

@@ -20,7 +20,9 @@ std::size_t workers_for(std::size_t todo, std::size_t connections);
 // Sends item 0..count-1 with `send(worker, item)` on `workers` threads (worker
 // 0..workers-1; one SMTP connection each), no faster than `per_second` in all
 // (0: no limit). Each outcome is handed to `take(item, outcome)` on the calling
-// thread as it arrives (the state is written from one thread). A retry or
+// thread as it arrives (the state is written from one thread); a worker starts
+// its next item only when take() has returned for its last, so at most one
+// message per worker is sent and not yet recorded at any time. A retry or
 // failed outcome, or `take` returning false, stops the batch: no further item
 // is started, and those in flight are still handed over. Returns when every
 // started item is handed over. An exception from `send` or `take` is rethrown

@@ -96,3 +96,28 @@ TEST_CASE("email_batch: an exception from a worker reaches the caller", "[email_
                         [](std::size_t, const smtp::Outcome&) { return true; }),
                     std::runtime_error);
 }
+
+TEST_CASE("email_batch: a worker sends its next message only once its last is recorded",
+          "[email_batch]") {
+    // The state is written by take(); a slow take must hold the workers back, or
+    // a kill -9 finds many messages the server has and the state does not.
+    std::atomic<int> sent{0};
+    std::atomic<int> recorded{0};
+    std::atomic<int> most_unrecorded{0};
+    email_batch::run(
+        100, 4, 0,
+        [&](std::size_t, std::size_t) {
+            const int ahead = ++sent - recorded.load();
+            int seen = most_unrecorded.load();
+            while (ahead > seen && !most_unrecorded.compare_exchange_weak(seen, ahead)) {
+            }
+            return smtp::Outcome{};
+        },
+        [&](std::size_t, const smtp::Outcome&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            ++recorded;
+            return true;
+        });
+    CHECK(recorded.load() == 100);
+    CHECK(most_unrecorded.load() <= 4);
+}
